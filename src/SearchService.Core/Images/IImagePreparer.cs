@@ -18,7 +18,8 @@ public interface IImagePreparer
 /// <param name="Format">Detected from magic bytes, never the file name.</param>
 /// <param name="Width">Displayed width, after EXIF orientation.</param>
 /// <param name="Height">Displayed height, after EXIF orientation.</param>
-public sealed record ImageProbe(ImageFormat Format, int Width, int Height)
+/// <param name="TakenAt">EXIF DateTimeOriginal when present and valid (no time zone in EXIF: read as UTC).</param>
+public sealed record ImageProbe(ImageFormat Format, int Width, int Height, DateTimeOffset? TakenAt = null)
 {
     public string MimeType => Format.MimeType();
 }
