@@ -88,17 +88,36 @@ public sealed partial class ClipTokenizer
     /// <summary>The text's tokens without start, end or padding, at most <paramref name="tokens"/>.Length of them.</summary>
     internal int EncodeText(string text, Span<int> tokens)
     {
-        text = ReplaceLoneSurrogates(text);
-        var count = 0;
+        var sink = new IdSink(model, tokens);
+        Tokenize(ReplaceLoneSurrogates(text), ref sink);
+        return sink.Count;
+    }
+
+    /// <summary>The normalizer's output, as the library's normalizer alone gives it (for the Unicode-wide tests).</summary>
+    internal string Normalize(string text) => normalizer.Apply(ReplaceLoneSurrogates(text));
+
+    /// <summary>The pre-tokenizer's words of normalized text in byte-level characters, as the library prints them.</summary>
+    internal List<string> PreTokenize(string normalized)
+    {
+        var sink = new WordListSink();
+        SplitWords(ReplaceLoneSurrogates(normalized), ref sink);
+        return sink.Words;
+    }
+
+    // Added tokens are found in the raw text, the rest is normalized, then normalized added tokens are found,
+    // and what remains is pre-tokenized into words for the model, stopping once the sink is full.
+    private void Tokenize<TSink>(string text, ref TSink sink)
+        where TSink : IWordSink, allows ref struct
+    {
         var position = 0;
-        while (count < tokens.Length)
+        while (!sink.IsFull)
         {
             var found = rawAddedTokens.TryFindNext(text, position, out var start, out var length, out var id);
             var end = found ? start : text.Length;
             if (end > position)
             {
                 var segment = position == 0 && end == text.Length ? text : text[position..end];
-                count = EncodeNormalized(normalizer.Apply(segment), tokens, count);
+                TokenizeNormalized(normalizer.Apply(segment), ref sink);
             }
 
             if (!found)
@@ -106,27 +125,22 @@ public sealed partial class ClipTokenizer
                 break;
             }
 
-            if (count < tokens.Length)
-            {
-                tokens[count++] = id;
-            }
-
+            sink.AddToken(id);
             position = start + length;
         }
-
-        return count;
     }
 
-    private int EncodeNormalized(string text, Span<int> tokens, int count)
+    private void TokenizeNormalized<TSink>(string text, ref TSink sink)
+        where TSink : IWordSink, allows ref struct
     {
         var position = 0;
-        while (count < tokens.Length)
+        while (!sink.IsFull)
         {
             var found = normalizedAddedTokens.TryFindNext(text, position, out var start, out var length, out var id);
             var end = found ? start : text.Length;
             if (end > position)
             {
-                count = EncodeSplit(text.AsSpan(position, end - position), tokens, count);
+                SplitWords(text.AsSpan(position, end - position), ref sink);
             }
 
             if (!found)
@@ -134,35 +148,35 @@ public sealed partial class ClipTokenizer
                 break;
             }
 
-            if (count < tokens.Length)
-            {
-                tokens[count++] = id;
-            }
-
+            sink.AddToken(id);
             position = start + length;
         }
-
-        return count;
     }
 
-    private int EncodeSplit(ReadOnlySpan<char> text, Span<int> tokens, int count)
+    private void SplitWords<TSink>(ReadOnlySpan<char> text, ref TSink sink)
+        where TSink : IWordSink, allows ref struct
     {
         if (!preTokenizer.HasClipSplit)
         {
-            return EncodeByteLevel(text, tokens, count);
+            SplitByteLevel(text, ref sink);
+            return;
         }
 
         var position = 0;
-        while (count < tokens.Length && preTokenizer.NextClipPiece(text, ref position, out var start, out var length))
+        while (!sink.IsFull && preTokenizer.NextClipPiece(text, ref position, out var start, out var length))
         {
-            count = EncodeByteLevel(text.Slice(start, length), tokens, count);
+            SplitByteLevel(text.Slice(start, length), ref sink);
         }
-
-        return count;
     }
 
-    private int EncodeByteLevel(ReadOnlySpan<char> piece, Span<int> tokens, int count)
+    private void SplitByteLevel<TSink>(ReadOnlySpan<char> piece, ref TSink sink)
+        where TSink : IWordSink, allows ref struct
     {
+        if (piece.IsEmpty)
+        {
+            return;
+        }
+
         if (preTokenizer.AddPrefixSpace && piece[0] != ' ')
         {
             piece = string.Concat(" ", piece);
@@ -170,24 +184,60 @@ public sealed partial class ClipTokenizer
 
         if (!preTokenizer.ByteLevelRegex)
         {
-            return EncodeWord(piece, tokens, count);
+            sink.AddWord(piece);
+            return;
         }
 
         var position = 0;
-        while (count < tokens.Length && PreTokenizer.NextByteLevelPiece(piece, ref position, out var start, out var length))
+        while (!sink.IsFull && PreTokenizer.NextByteLevelPiece(piece, ref position, out var start, out var length))
         {
-            count = EncodeWord(piece.Slice(start, length), tokens, count);
+            sink.AddWord(piece.Slice(start, length));
         }
-
-        return count;
     }
 
-    private int EncodeWord(ReadOnlySpan<char> word, Span<int> tokens, int count)
+    private interface IWordSink
     {
-        var ids = model.Tokenize(word);
-        var take = Math.Min(ids.Length, tokens.Length - count);
-        ids.AsSpan(0, take).CopyTo(tokens[count..]);
-        return count + take;
+        bool IsFull { get; }
+
+        void AddToken(int id);
+
+        void AddWord(ReadOnlySpan<char> word);
+    }
+
+    private ref struct IdSink(BytePairModel model, Span<int> tokens) : IWordSink
+    {
+        private readonly Span<int> tokens = tokens;
+
+        public int Count { get; private set; }
+
+        public readonly bool IsFull => Count >= tokens.Length;
+
+        public void AddToken(int id)
+        {
+            if (!IsFull)
+            {
+                tokens[Count++] = id;
+            }
+        }
+
+        public void AddWord(ReadOnlySpan<char> word)
+        {
+            var ids = model.Tokenize(word);
+            var take = Math.Min(ids.Length, tokens.Length - Count);
+            ids.AsSpan(0, take).CopyTo(tokens[Count..]);
+            Count += take;
+        }
+    }
+
+    private struct WordListSink() : IWordSink
+    {
+        public List<string> Words { get; } = [];
+
+        public readonly bool IsFull => false;
+
+        public readonly void AddToken(int id) => throw new InvalidOperationException("Pre-tokenized text has no added tokens.");
+
+        public readonly void AddWord(ReadOnlySpan<char> word) => Words.Add(ByteLevel.ToText(Encoding.UTF8.GetBytes(word.ToArray())));
     }
 
     // JavaScript, Python and Rust hand the library UTF-8, in which an unpaired surrogate becomes U+FFFD.
