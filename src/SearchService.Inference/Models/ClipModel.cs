@@ -51,6 +51,11 @@ public sealed class ClipModel : IDisposable
 
     public string ImageBatchMode => visual.Graph.BatchMode;
 
+    /// <summary>The text graph's input and output as declared, e.g. <c>text: Int32 [batch_size, 77] → text_embedding: Float [batch_size, 512]</c>.</summary>
+    public string TextSignature => Signature(textual);
+
+    public string ImageSignature => Signature(visual);
+
     /// <summary>Providers compiled into the loaded ONNX Runtime (not all of them necessarily usable).</summary>
     public IReadOnlyList<string> AvailableProviders { get; }
 
@@ -87,17 +92,7 @@ public sealed class ClipModel : IDisposable
             throw new ModelLoadException(preprocessPath, $"size {preprocessing.Size} disagrees with {ModelLayout.Config} vision_cfg.image_size {imageSize}.");
         }
 
-        var tokenizerPath = ModelLayout.PathOf(folder, ModelLayout.Tokenizer);
-        ClipTokenizer tokenizer;
-        try
-        {
-            tokenizer = ClipTokenizer.Load(tokenizerPath, config.ContextLength);
-        }
-        catch (TokenizerFileException error)
-        {
-            throw new ModelLoadException(tokenizerPath, error.Problem, error);
-        }
-
+        var tokenizer = LoadTokenizer(folder, config.ContextLength);
         var name = new DirectoryInfo(folder).Name;
         EncoderSession? textual = null;
         EncoderSession? visual = null;
@@ -130,10 +125,39 @@ public sealed class ClipModel : IDisposable
         }
     }
 
+    /// <summary>Only the tokenizer of a model folder, with the context length its config.json gives (no ONNX Runtime needed).</summary>
+    /// <exception cref="ModelLoadException">config.json or tokenizer.json is missing or malformed.</exception>
+    public static ClipTokenizer LoadTokenizer(string folder)
+    {
+        folder = Path.GetFullPath(folder);
+        return LoadTokenizer(folder, ModelConfigFiles.ReadConfig(ModelLayout.PathOf(folder, ModelLayout.Config)).ContextLength);
+    }
+
     public void Dispose()
     {
         textual.Dispose();
         visual.Dispose();
+    }
+
+    private static string Signature(EncoderSession encoder) =>
+        $"{encoder.Session.Inputs.Single(i => i.Name == encoder.Graph.InputName)} → {encoder.Session.Outputs.Single(o => o.Name == encoder.Graph.OutputName)}";
+
+    private static ClipTokenizer LoadTokenizer(string folder, int contextLength)
+    {
+        var tokenizerPath = ModelLayout.PathOf(folder, ModelLayout.Tokenizer);
+        if (!File.Exists(tokenizerPath))
+        {
+            throw new ModelLoadException(tokenizerPath, "the file is missing.");
+        }
+
+        try
+        {
+            return ClipTokenizer.Load(tokenizerPath, contextLength);
+        }
+        catch (TokenizerFileException error)
+        {
+            throw new ModelLoadException(tokenizerPath, error.Problem, error);
+        }
     }
 
     private static EncoderSession OpenEncoder(

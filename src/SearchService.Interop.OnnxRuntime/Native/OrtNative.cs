@@ -154,7 +154,7 @@ internal static unsafe class OrtNative
         try
         {
             var code = (OrtErrorCode)OrtGetErrorCode(status);
-            var message = Marshal.PtrToStringUTF8((nint)OrtGetErrorMessage(status)) ?? string.Empty;
+            var message = (Marshal.PtrToStringUTF8((nint)OrtGetErrorMessage(status)) ?? string.Empty).TrimEnd();
             return new OnnxRuntimeException(code, message, context);
         }
         finally

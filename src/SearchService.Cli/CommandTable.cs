@@ -1,0 +1,15 @@
+using SearchService.Cli.Commands;
+using SearchService.Cli.Framework;
+
+namespace SearchService.Cli;
+
+/// <summary>Every searchctl command, in the order help lists them. A new command: one file in Commands/, one line here.</summary>
+public static class CommandTable
+{
+    public static IReadOnlyList<ICliCommand> Commands { get; } =
+    [
+        new TokenizeCommand(),
+        new EmbedCommand(),
+        new InfoCommand(),
+    ];
+}

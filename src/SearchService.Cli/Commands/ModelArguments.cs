@@ -1,0 +1,82 @@
+using Microsoft.Extensions.DependencyInjection;
+using SearchService.Cli.Framework;
+using SearchService.Inference;
+using SearchService.Inference.Models;
+using SearchService.Inference.Onnx;
+
+namespace SearchService.Cli.Commands;
+
+/// <summary>The options of commands that run a model folder, mapped onto the service's configuration keys.</summary>
+internal static class ModelArguments
+{
+    public static IReadOnlyList<CliOption> Options { get; } =
+    [
+        new("model", "DIR", "Model folder in the Immich layout (config.json, textual/, visual/).", Required: true),
+        new("provider", "cpu|cuda", "Execution provider (Inference:ExecutionProvider; default cpu)."),
+        new("device", "N", "CUDA device id (Inference:DeviceId)."),
+        new("require-cuda", null, "Fail instead of running on CPU when CUDA cannot be used."),
+        new("threads", "N", "Threads per operator; 0 lets ONNX Runtime choose (Inference:IntraOpThreads)."),
+    ];
+
+    /// <summary>The model folder, which must exist.</summary>
+    public static string Folder(CliArguments arguments)
+    {
+        var folder = Path.GetFullPath(arguments.Required("model"));
+        return Directory.Exists(folder) ? folder : throw new CliUsageException($"--model {folder} is not a folder.");
+    }
+
+    /// <summary>Loads the model through the same registration the API uses (<c>AddInference</c>).</summary>
+    public static async Task<LoadedModel> LoadAsync(CliArguments arguments, CliContext context, CancellationToken cancellationToken)
+    {
+        var overrides = new Dictionary<string, string?> { ["Model:Path"] = Folder(arguments) };
+        switch (arguments.Value("provider"))
+        {
+            case null:
+                break;
+            case "cpu":
+            case "cuda":
+                overrides["Inference:ExecutionProvider"] = arguments.Value("provider");
+                break;
+            case var other:
+                throw new CliUsageException($"--provider must be cpu or cuda, got '{other}'.");
+        }
+
+        if (arguments.Int("device", 0, 64) is { } device)
+        {
+            overrides["Inference:DeviceId"] = device.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (arguments.Flag("require-cuda"))
+        {
+            overrides["Inference:RequireCuda"] = "true";
+        }
+
+        if (arguments.Int("threads", 0, 1024) is { } threads)
+        {
+            overrides["Inference:IntraOpThreads"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var services = context.BuildServices(arguments, overrides, (collection, configuration) => collection.AddInference(configuration));
+        try
+        {
+            var host = services.GetRequiredService<ClipModelHost>();
+            var model = await host.LoadAsync(cancellationToken);
+            return new LoadedModel(services, model, services.GetRequiredService<OrtRuntimeHost>());
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            throw;
+        }
+    }
+}
+
+/// <summary>A loaded model and the services that own it; dispose after the command.</summary>
+internal sealed class LoadedModel(ServiceProvider services, ClipModel model, OrtRuntimeHost runtime) : IAsyncDisposable
+{
+    public ClipModel Model => model;
+
+    public OrtRuntimeHost Runtime => runtime;
+
+    public ValueTask DisposeAsync() => services.DisposeAsync();
+}
