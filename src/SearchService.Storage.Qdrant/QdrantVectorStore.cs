@@ -242,7 +242,7 @@ public sealed class QdrantVectorStore : IVectorStore
         await _transport.SendAsync<object, CollectionInfo>(
             "get collection", HttpMethod.Get, CollectionPath(collection), null, null, Json.QdrantResponseCollectionInfo, notFoundIsDefault: true, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Creates the collection; false when it already existed (409 Conflict).</summary>
+    /// <summary>Creates the collection; false when it turned out to exist already.</summary>
     private async Task<bool> CreateCollectionAsync(VectorCollection collection, CancellationToken cancellationToken)
     {
         var settings = _options.Collection;
@@ -260,14 +260,17 @@ public sealed class QdrantVectorStore : IVectorStore
             quantization);
         var content = JsonSerializer.SerializeToUtf8Bytes(body, Json.CreateCollection);
         using var response = await _transport.SendRawAsync("create collection", HttpMethod.Put, CollectionPath(collection), content, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.Conflict)
-        {
-            return false;
-        }
-
         if (!response.IsSuccessStatusCode)
         {
-            throw await QdrantTransport.ToExceptionAsync("create collection", response, cancellationToken).ConfigureAwait(false);
+            var error = await QdrantTransport.ToExceptionAsync("create collection", response, cancellationToken).ConfigureAwait(false);
+            // "Already exists" is 409 on current servers and was 400 on older ones: someone else won the race.
+            if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.BadRequest
+                && await GetCollectionAsync(collection, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return false;
+            }
+
+            throw error;
         }
 
         QdrantLog.CollectionCreated(_logger, collection.Name, collection.Dimensions);
