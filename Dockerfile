@@ -91,14 +91,15 @@ FROM runtime-${FLAVOR} AS final
 WORKDIR /app
 COPY --from=build /out/app/ /app/
 COPY --from=build /out/cli/ /app/cli/
-# The bundled demo model (synthetic shapes, not a real CLIP): the service runs offline out of the box.
-COPY deploy/models/demo-shapes-clip/ /opt/searchservice/models/demo-shapes-clip/
+# The bundled demo model (synthetic shapes, not a real CLIP) where Model:DemoPath looks by default
+# (models/ next to the application): the service runs offline out of the box.
+COPY deploy/models/demo-shapes-clip/ /app/models/demo-shapes-clip/
 RUN ln -s /app/cli/searchctl /usr/local/bin/searchctl \
  && mkdir -p /data /models \
  && chown 1654:1654 /data /models
+# Model:Root holds one folder per model (Immich layout); downloaded models land there too.
 ENV Storage__DataPath=/data \
-    Model__Directory=/models \
-    Model__DemoPath=/opt/searchservice/models/demo-shapes-clip \
+    Model__Root=/models \
     LD_LIBRARY_PATH=/app
 USER 1654:1654
 VOLUME ["/data", "/models"]
