@@ -238,6 +238,15 @@ public sealed class QdrantVectorStore : IVectorStore
         }
     }
 
+    /// <summary>Deletes the whole collection (tests and tooling; the service never drops data); false if it did not exist.</summary>
+    internal async Task<bool> DeleteCollectionAsync(VectorCollection collection, CancellationToken cancellationToken)
+    {
+        ValidateCollection(collection);
+        var deleted = await _transport.SendAsync<object, bool>(
+            "delete collection", HttpMethod.Delete, CollectionPath(collection), null, null, Json.QdrantResponseBoolean, notFoundIsDefault: true, cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
     private async Task<CollectionInfo?> GetCollectionAsync(VectorCollection collection, CancellationToken cancellationToken) =>
         await _transport.SendAsync<object, CollectionInfo>(
             "get collection", HttpMethod.Get, CollectionPath(collection), null, null, Json.QdrantResponseCollectionInfo, notFoundIsDefault: true, cancellationToken).ConfigureAwait(false);

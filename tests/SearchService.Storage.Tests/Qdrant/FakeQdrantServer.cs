@@ -188,6 +188,11 @@ internal sealed class FakeQdrantServer : HttpMessageHandler
             return Ok(JsonValue.Create(true));
         }
 
+        if (rest == "" && exchange.Method == "DELETE")
+        {
+            return Ok(JsonValue.Create(_collections.TryRemove(name, out _)));
+        }
+
         if (!_collections.TryGetValue(name, out var collection))
         {
             return Error(404, $"Not found: Collection `{name}` doesn't exist!");

@@ -285,6 +285,19 @@ public sealed class QdrantContractTests
     }
 
     [Fact]
+    public async Task DeleteCollection_drops_it_and_reports_a_missing_one()
+    {
+        var store = Create(_server);
+        await store.EnsureCollectionAsync(Collection, CancellationToken.None);
+
+        Assert.True(await store.DeleteCollectionAsync(Collection, CancellationToken.None));
+        Assert.False(await store.DeleteCollectionAsync(Collection, CancellationToken.None));
+
+        _server.AssertConforms();
+        Assert.Null(_server.Collection(Collection.Name));
+    }
+
+    [Fact]
     public async Task IsReady_asks_readyz_and_is_false_when_Qdrant_is_not_ready_or_unreachable()
     {
         var store = Create(_server, o => o.Retry.MaxRetries = 0);
