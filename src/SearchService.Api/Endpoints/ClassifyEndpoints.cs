@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SearchService.Api.Contracts;
 using SearchService.Api.Hosting;
+using SearchService.Api.OpenApi;
 using SearchService.Api.Security;
 using SearchService.Api.Uploads;
 using SearchService.Core.Classification;
@@ -26,8 +27,8 @@ internal static class ClassifyEndpoints
                 "Either JSON `{\"imageId\": \"…\", \"labels\": [\"cat\", \"dog\"], \"templates\": [\"a photo of a {}.\"]}` for a stored image, " +
                 "or multipart/form-data with a file part `file` and fields `labels` / `templates` (repeated, or one JSON array). " +
                 "Probabilities are a softmax over the given labels at the model's logit scale; `cosine` is the raw similarity.")
-            .Accepts<ClassifyRequest>("application/json")
             .Accepts<ClassifyForm>("multipart/form-data")
+            .WithMetadata(new AlsoAcceptsJsonAttribute(typeof(ClassifyRequest)))
             .Produces<ClassifyResponse>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -52,6 +52,7 @@ internal static class SearchEndpoints
     }
 
     /// <summary>Search by text.</summary>
+    /// <param name="q" example="a red circle">What to look for, in words.</param>
     internal static async Task<Ok<SearchResponse>> ByTextAsync(
         [FromQuery(Name = "q")] string? q,
         [AsParameters] RankingParameters ranking,
@@ -80,6 +81,7 @@ internal static class SearchEndpoints
     }
 
     /// <summary>Images similar to a stored one.</summary>
+    /// <param name="id" example="0193a5f0-7c1e-7b3a-9d2e-4f5a6b7c8d9e">The stored image to start from.</param>
     internal static async Task<Results<Ok<SearchResponse>, ProblemHttpResult>> SimilarAsync(
         Guid id,
         [AsParameters] RankingParameters ranking,

@@ -3,6 +3,7 @@ using SearchService.Api.Logging;
 using SearchService.Core.Library;
 using SearchService.Core.Models;
 using SearchService.Core.Storage;
+using SearchService.Inference;
 
 namespace SearchService.Api.Hosting;
 
@@ -23,6 +24,7 @@ internal sealed class LibraryState
 /// </summary>
 internal sealed class LibraryStartup(
     ModelDescriptor model,
+    ClipModelHost modelHost,
     IVectorStore vectors,
     IImageLibrary library,
     IImageCatalog catalog,
@@ -36,7 +38,7 @@ internal sealed class LibraryStartup(
         ApiLog.ModelLoaded(logger, model.Name, model.EmbeddingDimensions, model.ExecutionProvider, collection.Name);
         if (model.IsDemo)
         {
-            ApiLog.DemoModelLoaded(logger, model.Name, DemoModel.Notice);
+            ApiLog.DemoModelLoaded(logger, model.Name, modelHost.Provisioning?.Problem ?? "The configured model folder holds the demo model.");
         }
 
         if (auth.Value.ApiKeys.Count == 0)

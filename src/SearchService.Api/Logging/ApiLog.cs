@@ -19,7 +19,7 @@ internal static partial class ApiLog
     public static partial void RateLimited(ILogger logger, string partition, string path);
 
     [LoggerMessage(2000, LogLevel.Warning,
-        "DEMO MODEL LOADED: {Model} only knows synthetic coloured shapes and is NOT a real CLIP. Search results on real photos are meaningless. {Reason}")]
+        "DEMO MODEL LOADED: {Model} only knows synthetic coloured shapes and is NOT a real CLIP; results on real photos are meaningless. {Reason}")]
     public static partial void DemoModelLoaded(ILogger logger, string model, string reason);
 
     [LoggerMessage(2001, LogLevel.Information, "Model {Model} ({Dimensions} dimensions, {Provider}) serves collection {Collection}")]

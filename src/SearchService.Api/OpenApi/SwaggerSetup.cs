@@ -42,6 +42,7 @@ internal static class SwaggerSetup
                 [new OpenApiSecuritySchemeReference(ApiKeyPolicies.Scheme, document)] = [],
             });
             options.DocumentFilter<DemoModelNoticeFilter>();
+            options.OperationFilter<AlsoAcceptsJsonFilter>();
             options.SupportNonNullableReferenceTypes();
         });
         return services;
@@ -70,5 +71,27 @@ internal sealed class DemoModelNoticeFilter(ModelDescriptor model) : IDocumentFi
         {
             swaggerDoc.Info.Description = $"> ⚠️ **{DemoModel.Notice}**\n\n{swaggerDoc.Info.Description}";
         }
+    }
+}
+
+/// <summary>An endpoint that reads its body itself and takes JSON besides the form its <c>Accepts</c> declares.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class AlsoAcceptsJsonAttribute(Type body) : Attribute
+{
+    public Type Body { get; } = body;
+}
+
+/// <summary>Adds the JSON alternative to the request body, so Swagger UI offers both the form and JSON.</summary>
+internal sealed class AlsoAcceptsJsonFilter : IOperationFilter
+{
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var json = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<AlsoAcceptsJsonAttribute>().FirstOrDefault();
+        if (json is null || operation.RequestBody?.Content is not { } content)
+        {
+            return;
+        }
+
+        content["application/json"] = new OpenApiMediaType { Schema = context.SchemaGenerator.GenerateSchema(json.Body, context.SchemaRepository) };
     }
 }
