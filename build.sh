@@ -14,7 +14,7 @@ ORT_INTEGRITY="sha512-twhs1C2C/BFkz1yc5OY0KIU2GUq6DURO7hD4bx5Q2Qy3nAMJwRXW8xU3NV
 NATIVE="$ROOT/.native"
 APT_RUNTIME=(libvips42)
 # Test references: PyTorch/PIL on Debian's python, OpenBLAS so torch is not stuck on the reference BLAS.
-APT_TEST=(python3-torch python3-onnx python3-numpy python3-pil libopenblas0-pthread)
+APT_TEST=(python3-torch python3-onnx python3-numpy python3-pil libopenblas0-pthread python3-regex)
 APT_BENCH=(python3-faiss lomiri-wallpapers-16.04)
 
 log() { printf '[build] %s\n' "$*" >&2; }

@@ -1,5 +1,12 @@
+using SearchService.Api.Hosting;
+using SearchService.Api.Logging;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddSerilogLogging();
+builder.Services.AddSearchApi();
+
 var app = builder.Build();
+app.MapSearchApi();
 app.Run();
 
 /// <summary>Entry point; public for WebApplicationFactory.</summary>
