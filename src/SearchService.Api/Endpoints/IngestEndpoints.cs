@@ -3,7 +3,9 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using SearchService.Api.Hosting;
 using SearchService.Api.Ingest;
+using SearchService.Api.Security;
 using SearchService.Core.Ingest;
 
 namespace SearchService.Api.Endpoints;
@@ -13,25 +15,29 @@ public static class IngestEndpoints
 {
     private const int MaxPageSize = 500;
 
-    /// <summary>Maps <c>/api/ingest/jobs</c>. Writes require <paramref name="writePolicy"/> when given.</summary>
-    public static RouteGroupBuilder MapIngestEndpoints(this IEndpointRouteBuilder endpoints, string? writePolicy = null)
+    /// <summary>Maps <c>/api/ingest/jobs</c>: writes need the API key like every write, reads follow <c>Auth:RequireKeyForReads</c>.</summary>
+    public static RouteGroupBuilder MapIngestEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/ingest/jobs").WithTags("Ingest");
-        var start = group.MapPost("/", StartJobAsync)
+
+        // An upload is bounded by Ingest:MaxUploadBytes rather than by time; an event stream lasts as long as its job.
+        group.MapPost("/", StartJobAsync)
             .WithName("StartIngestJob")
             .WithSummary("Starts a job from a multipart upload (image files, .zip, .tar, .tar.gz) or a JSON server folder.")
             .Accepts<FolderJobRequest>("application/json", "multipart/form-data")
-            .DisableAntiforgery();
-        var cancel = group.MapDelete("/{id:guid}", CancelJobAsync).WithName("CancelIngestJob").WithSummary("Cancels a job.");
-        group.MapGet("/", ListJobsAsync).WithName("ListIngestJobs").WithSummary("Jobs, newest first.");
-        group.MapGet("/{id:guid}", GetJobAsync).WithName("GetIngestJob").WithSummary("A job with totals, rate, ETA and per-file errors (paged).");
-        group.MapGet("/{id:guid}/events", StreamEvents).WithName("IngestJobEvents").WithSummary("Server-Sent Events with the job's progress until it ends.");
-        if (writePolicy is not null)
-        {
-            start.RequireAuthorization(writePolicy);
-            cancel.RequireAuthorization(writePolicy);
-        }
-
+            .DisableAntiforgery()
+            .DisableRequestTimeout()
+            .RequireAuthorization(ApiKeyPolicies.Write)
+            .RequireRateLimiting(RateLimitPolicies.Ingest);
+        group.MapDelete("/{id:guid}", CancelJobAsync).WithName("CancelIngestJob").WithSummary("Cancels a job.")
+            .RequireAuthorization(ApiKeyPolicies.Write);
+        group.MapGet("/", ListJobsAsync).WithName("ListIngestJobs").WithSummary("Jobs, newest first.")
+            .RequireAuthorization(ApiKeyPolicies.Read);
+        group.MapGet("/{id:guid}", GetJobAsync).WithName("GetIngestJob").WithSummary("A job with totals, rate, ETA and per-file errors (paged).")
+            .RequireAuthorization(ApiKeyPolicies.Read);
+        group.MapGet("/{id:guid}/events", StreamEvents).WithName("IngestJobEvents").WithSummary("Server-Sent Events with the job's progress until it ends.")
+            .DisableRequestTimeout()
+            .RequireAuthorization(ApiKeyPolicies.Read);
         return group;
     }
 

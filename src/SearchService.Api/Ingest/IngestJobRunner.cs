@@ -98,8 +98,10 @@ public sealed partial class IngestJobRunner : BackgroundService
                 var free = _options.CurrentValue.MaxConcurrentJobs - running.Count;
                 if (free > 0)
                 {
+                    // An upload job is recorded before its files; it becomes runnable once they all are.
                     var next = (await _jobs.ListUnfinishedAsync(stoppingToken).ConfigureAwait(false))
-                        .Where(job => !_active.ContainsKey(job.Id)).Take(free);
+                        .Where(job => !_active.ContainsKey(job.Id) && (job.Enumerated || job.Source.Kind == IngestSourceKind.Folder))
+                        .Take(free);
                     foreach (var job in next)
                     {
                         var active = new ActiveJob(_time.GetTimestamp());
@@ -123,12 +125,17 @@ public sealed partial class IngestJobRunner : BackgroundService
 
     private async Task RecoverAsync(CancellationToken cancellationToken)
     {
+        // Orphans a crash left in the library were removed by the library's own start-up, which runs first.
         var unfinished = await _jobs.ListUnfinishedAsync(cancellationToken).ConfigureAwait(false);
-        if (unfinished.Any(job => job.State == IngestJobState.Running))
+        foreach (var job in unfinished.Where(job => job.Source.Kind == IngestSourceKind.Upload && !job.Enumerated))
         {
-            // A crash can leave blobs and vectors without their catalog row; clear them before resuming.
-            var removed = await _library.ReconcileAsync(cancellationToken).ConfigureAwait(false);
-            LogResuming(unfinished.Count, removed);
+            await _jobs.SetStateAsync(job.Id, IngestJobState.Failed, "The upload was interrupted before all its files were received.", cancellationToken).ConfigureAwait(false);
+        }
+
+        unfinished = unfinished.Where(job => job.Source.Kind != IngestSourceKind.Upload || job.Enumerated).ToArray();
+        if (unfinished.Count > 0)
+        {
+            LogResuming(unfinished.Count);
         }
 
         var spool = _options.CurrentValue.SpoolPath!;
@@ -271,8 +278,8 @@ public sealed partial class IngestJobRunner : BackgroundService
     [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Ingest job {JobId} failed")]
     private partial void LogJobFailed(Exception exception, Guid jobId);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Resuming {Count} unfinished ingest jobs; {Removed} orphaned images removed first")]
-    private partial void LogResuming(int count, int removed);
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Resuming {Count} unfinished ingest jobs")]
+    private partial void LogResuming(int count);
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Could not delete spool folder {Directory}")]
     private partial void LogSpoolNotDeleted(Exception exception, string directory);
