@@ -1,8 +1,10 @@
 using SearchService.Api.Hosting;
 using SearchService.Api.Logging;
+using SearchService.Inference;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSerilogLogging();
+builder.Services.AddInference(builder.Configuration);
 builder.Services.AddSearchApi();
 
 var app = builder.Build();

@@ -19,6 +19,7 @@ internal static class ImagesEndpoints
 {
     private const int DefaultListLimit = 50;
     private const int MaxListLimit = 200;
+    private static readonly string[] ImageContentTypes = ["image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff", "image/heif", "image/avif"];
     private const string ImmutableCaching = "private, max-age=31536000, immutable";
 
     internal static RouteGroupBuilder MapImagesEndpoints(this IEndpointRouteBuilder routes)
@@ -62,7 +63,7 @@ internal static class ImagesEndpoints
         group.MapGet("/{id:guid}/thumbnail", ThumbnailAsync)
             .WithName("GetThumbnail")
             .WithSummary("The image's thumbnail (ETag, If-None-Match and ranges supported)")
-            .Produces(StatusCodes.Status200OK, contentType: "image/*")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), ImageContentTypes[0], ImageContentTypes[1..])
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(ApiKeyPolicies.Read);
@@ -70,8 +71,8 @@ internal static class ImagesEndpoints
         group.MapGet("/{id:guid}/original", OriginalAsync)
             .WithName("GetOriginal")
             .WithSummary("The original bytes as uploaded (ETag = SHA-256, If-None-Match and ranges supported)")
-            .Produces(StatusCodes.Status200OK, contentType: "image/*")
-            .Produces(StatusCodes.Status206PartialContent, contentType: "image/*")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), ImageContentTypes[0], ImageContentTypes[1..])
+            .Produces(StatusCodes.Status206PartialContent, typeof(Stream), ImageContentTypes[0], ImageContentTypes[1..])
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(ApiKeyPolicies.Read);
