@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 using SearchService.Api.Endpoints;
 using SearchService.Api.ErrorHandling;
 using SearchService.Api.Health;
+using SearchService.Api.Ingest;
 using SearchService.Api.Logging;
 using SearchService.Api.OpenApi;
 using SearchService.Api.Security;
@@ -92,6 +93,7 @@ public static class SearchApiRegistration
             .AddCheck<ModelHealthCheck>("model", tags: ["ready"])
             .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         services.AddSearchApiSwagger();
+        services.AddIngest();
         return services;
     }
 
@@ -113,6 +115,7 @@ public static class SearchApiRegistration
         app.MapSearchEndpoints();
         app.MapClassifyEndpoints();
         app.MapSystemEndpoints();
+        app.MapIngestEndpoints();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).ExcludeFromDescription();
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).ExcludeFromDescription();
         return app;
