@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for people, CI and the Dockerfile.
 #   ./build.sh bootstrap   install native pieces (idempotent, fast when done)
+#   ./build.sh native      only fetch libonnxruntime.so.1 into .native/ (what the Dockerfile needs)
 #   ./build.sh run [args]  run the service (embedded store, default model; demo model when offline)
 #   ./build.sh test        bootstrap, build, run every test, print "N passed, N failed" last
 #   ./build.sh bench [filter]  run the benchmarks (installs their extra data)
@@ -114,6 +115,7 @@ run_tests() {
 
 case "${1:-}" in
   bootstrap) bootstrap_test ;;
+  native) ort_ensure ;;
   run) shift; bootstrap; exec dotnet run --project src/SearchService.Api -c Release -- "$@" ;;
   test) run_tests ;;
   bench) shift; bootstrap_test; apt_ensure "${APT_BENCH[@]}"

@@ -1,5 +1,14 @@
+using SearchService.Api.Hosting;
+using SearchService.Api.Logging;
+using SearchService.Inference;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddSerilogLogging();
+builder.Services.AddInference(builder.Configuration);
+builder.Services.AddSearchApi();
+
 var app = builder.Build();
+app.MapSearchApi();
 app.Run();
 
 /// <summary>Entry point; public for WebApplicationFactory.</summary>

@@ -32,14 +32,15 @@ public static class PythonReference
         startInfo.Environment["PYTHONHASHSEED"] = "0";
 
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("python3 did not start");
+        // Read while writing: a script that answers line by line would otherwise fill the stdout pipe and
+        // block while we still block writing a large stdin.
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
         if (standardInput is not null)
         {
             await process.StandardInput.WriteAsync(standardInput);
             process.StandardInput.Close();
         }
-
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(5));
         try
         {

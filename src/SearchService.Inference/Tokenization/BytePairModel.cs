@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using System.Text;
 
 namespace SearchService.Inference.Tokenization;
@@ -19,7 +20,7 @@ internal sealed class BytePairModel
     private const int StackLimit = 128;
 
     private readonly Dictionary<string, int> vocabulary;
-    private readonly Dictionary<long, (int Rank, int NewId)> merges;
+    private readonly FrozenDictionary<long, (int Rank, int NewId)> merges;
     // Symbol id of each byte by position in the word: [0] alone, [1] first, [2] middle, [3] last; -1 when absent.
     private readonly int[][] byteSymbols;
     private readonly int unknownId;
@@ -31,6 +32,8 @@ internal sealed class BytePairModel
     private readonly int cacheCapacity;
     private readonly ConcurrentDictionary<string, int[]> cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> cacheLookup;
+    // Counted here because ConcurrentDictionary.Count takes every lock of the dictionary.
+    private int cachedWords;
 
     public BytePairModel(
         Dictionary<string, int> vocabulary,
@@ -55,7 +58,7 @@ internal sealed class BytePairModel
                 : throw invalid($"model.unk_token {unknown} is not in model.vocab");
         }
 
-        merges = new Dictionary<long, (int, int)>(mergeList.Count);
+        var mergeMap = new Dictionary<long, (int, int)>(mergeList.Count);
         for (var rank = 0; rank < mergeList.Count; rank++)
         {
             var (left, right) = mergeList[rank];
@@ -76,8 +79,10 @@ internal sealed class BytePairModel
             }
 
             // A later duplicate wins, as when the library collects the merges into its map.
-            merges[PairKey(leftId, rightId)] = (rank, mergedId);
+            mergeMap[PairKey(leftId, rightId)] = (rank, mergedId);
         }
+
+        merges = mergeMap.ToFrozenDictionary();
 
         byteSymbols = new int[4][];
         for (var kind = 0; kind < 4; kind++)
@@ -91,7 +96,7 @@ internal sealed class BytePairModel
     }
 
     /// <summary>How many words are cached now.</summary>
-    public int CachedWords => cache.Count;
+    public int CachedWords => Volatile.Read(ref cachedWords);
 
     /// <summary>The ids of one pre-tokenized word (normalized text, before the byte-to-unicode mapping).</summary>
     public int[] Tokenize(ReadOnlySpan<char> word)
@@ -107,9 +112,9 @@ internal sealed class BytePairModel
         }
 
         var ids = TokenizeUncached(word);
-        if (word.Length <= MaxCachedWordLength && cache.Count < cacheCapacity)
+        if (word.Length <= MaxCachedWordLength && Volatile.Read(ref cachedWords) < cacheCapacity && cacheLookup.TryAdd(word, ids))
         {
-            cacheLookup.TryAdd(word, ids);
+            Interlocked.Increment(ref cachedWords);
         }
 
         return ids;

@@ -21,12 +21,14 @@ internal static class Nfc
     private static readonly FrozenDictionary<int, byte> CombiningClasses = BuildCombiningClasses();
     private static readonly FrozenDictionary<int, (int Start, int Length)> Decompositions = BuildDecompositions(out DecompositionData);
     private static readonly int[] DecompositionData;
-    private static readonly FrozenDictionary<long, int> Compositions = BuildCompositions();
+    private static readonly FrozenDictionary<long, int> Compositions = BuildCompositions(out CompositionSeconds);
+    private static readonly FrozenSet<int> CompositionSeconds;
 
     /// <summary>Returns <paramref name="text"/> itself when it is already in NFC by the quick check, else its NFC form.</summary>
     public static string Normalize(string text)
     {
-        if (text.AsSpan().IndexOfAnyInRange(FirstUnstable, char.MaxValue) < 0)
+        var first = text.AsSpan().IndexOfAnyInRange(FirstUnstable, char.MaxValue);
+        if (first < 0 || IsStable(text.AsSpan(first)))
         {
             return text;
         }
@@ -42,6 +44,24 @@ internal static class Nfc
         {
             ArrayPool<int>.Shared.Return(buffer);
         }
+    }
+
+    // True when no character can change under NFC: none decomposes, none is a non-starter, none can combine
+    // with the character before it. CJK, most scripts and emoji pass without any allocation.
+    private static bool IsStable(ReadOnlySpan<char> text)
+    {
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var codePoint = rune.Value;
+            if (codePoint >= FirstUnstable
+                && (codePoint - HangulVBase is >= 0 and < HangulVCount || codePoint - HangulTBase is > 0 and < HangulTCount
+                    || CombiningClasses.ContainsKey(codePoint) || Decompositions.ContainsKey(codePoint) || CompositionSeconds.Contains(codePoint)))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static int Decompose(string text, int[] output)
@@ -188,15 +208,18 @@ internal static class Nfc
         return map.ToFrozenDictionary();
     }
 
-    private static FrozenDictionary<long, int> BuildCompositions()
+    private static FrozenDictionary<long, int> BuildCompositions(out FrozenSet<int> seconds)
     {
         var table = NfcData.Compositions;
         var map = new Dictionary<long, int>(table.Length / 3);
+        var secondSet = new HashSet<int>();
         for (var i = 0; i < table.Length; i += 3)
         {
             map[PairKey(table[i], table[i + 1])] = table[i + 2];
+            secondSet.Add(table[i + 1]);
         }
 
+        seconds = secondSet.ToFrozenSet();
         return map.ToFrozenDictionary();
     }
 }

@@ -1,0 +1,234 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SearchService.Api.Hosting;
+using SearchService.Api.Ingest;
+using SearchService.Api.Security;
+using SearchService.Core.Ingest;
+
+namespace SearchService.Api.Endpoints;
+
+/// <summary>Bulk ingestion jobs: uploads (files or archives) and server folders, with progress and events.</summary>
+public static class IngestEndpoints
+{
+    private const int MaxPageSize = 500;
+
+    /// <summary>Maps <c>/api/ingest/jobs</c>: writes need the API key like every write, reads follow <c>Auth:RequireKeyForReads</c>.</summary>
+    public static RouteGroupBuilder MapIngestEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/ingest/jobs").WithTags("Ingest");
+
+        // An upload is bounded by Ingest:MaxUploadBytes rather than by time; an event stream lasts as long as its job.
+        group.MapPost("/", StartJobAsync)
+            .WithName("StartIngestJob")
+            .WithSummary("Starts a job from a multipart upload (image files, .zip, .tar, .tar.gz) or a JSON server folder.")
+            .Accepts<FolderJobRequest>("application/json", "multipart/form-data")
+            .DisableAntiforgery()
+            .DisableRequestTimeout()
+            .RequireAuthorization(ApiKeyPolicies.Write)
+            .RequireRateLimiting(RateLimitPolicies.Ingest);
+        group.MapDelete("/{id:guid}", CancelJobAsync).WithName("CancelIngestJob").WithSummary("Cancels a job.")
+            .RequireAuthorization(ApiKeyPolicies.Write);
+        group.MapGet("/", ListJobsAsync).WithName("ListIngestJobs").WithSummary("Jobs, newest first.")
+            .RequireAuthorization(ApiKeyPolicies.Read);
+        group.MapGet("/{id:guid}", GetJobAsync).WithName("GetIngestJob").WithSummary("A job with totals, rate, ETA and per-file errors (paged).")
+            .RequireAuthorization(ApiKeyPolicies.Read);
+        group.MapGet("/{id:guid}/events", StreamEvents).WithName("IngestJobEvents").WithSummary("Server-Sent Events with the job's progress until it ends.")
+            .DisableRequestTimeout()
+            .RequireAuthorization(ApiKeyPolicies.Read);
+        return group;
+    }
+
+    internal static async Task<Results<AcceptedAtRoute<IngestJobResponse>, ProblemHttpResult>> StartJobAsync(
+        HttpContext context,
+        IIngestJobStore jobs,
+        IngestJobRunner runner,
+        UploadSpooler spooler,
+        FolderAccess folders,
+        IOptionsMonitor<IngestOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid();
+        string? spoolDirectory = null;
+        try
+        {
+            if (context.Request.HasJsonContentType())
+            {
+                var request = await ReadFolderRequestAsync(context.Request, cancellationToken);
+                var folder = folders.ResolveFolder(request.Path);
+                var source = new IngestSource(IngestSourceKind.Folder, folder, request.Recursive ?? true, CleanTags(request.Tags));
+                await jobs.CreateAsync(id, source, enumerated: false, cancellationToken);
+            }
+            else
+            {
+                spoolDirectory = IngestJobRunner.SpoolDirectory(options.CurrentValue, id);
+                var upload = await spooler.SpoolAsync(context.Request, spoolDirectory, cancellationToken);
+                var source = new IngestSource(IngestSourceKind.Upload, spoolDirectory, false, CleanTags(upload.Tags));
+                await jobs.CreateAsync(id, source, enumerated: false, cancellationToken);
+                await jobs.AddFilesAsync(id, upload.Spool.Files, cancellationToken);
+                await jobs.MarkEnumeratedAsync(id, cancellationToken);
+            }
+        }
+        catch (IngestRequestException exception)
+        {
+            DeleteQuietly(spoolDirectory);
+            return TypedResults.Problem(exception.Message, statusCode: exception.StatusCode, title: exception.Title);
+        }
+        catch
+        {
+            DeleteQuietly(spoolDirectory);
+            throw;
+        }
+
+        runner.Notify();
+        var job = await jobs.GetAsync(id, cancellationToken) ?? throw new InvalidOperationException($"Job {id} was not recorded.");
+        return TypedResults.AcceptedAtRoute(IngestJobResponse.From(job, null, null), "GetIngestJob", new { id });
+    }
+
+    internal static async Task<Results<Ok<IngestJobResponse>, ProblemHttpResult>> GetJobAsync(
+        Guid id,
+        IIngestJobStore jobs,
+        IngestJobRunner runner,
+        CancellationToken cancellationToken,
+        long errorsAfter = 0,
+        int errorsLimit = 100)
+    {
+        var job = await jobs.GetAsync(id, cancellationToken);
+        if (job is null)
+        {
+            return JobNotFound(id);
+        }
+
+        var limit = Math.Clamp(errorsLimit, 1, MaxPageSize);
+        var errors = await jobs.ListErrorsAsync(id, Math.Max(0, errorsAfter), limit + 1, cancellationToken);
+        var page = new IngestErrorPage(
+            errors.Take(limit).Select(error => new IngestFileErrorResponse(error.FileId, error.Name, error.Reason)).ToArray(),
+            errors.Count > limit ? errors[limit - 1].FileId : null);
+        return TypedResults.Ok(IngestJobResponse.From(job, runner.GetLive(id, job.Totals.Pending), page));
+    }
+
+    internal static async Task<Results<Ok<IngestJobPage>, ProblemHttpResult>> ListJobsAsync(
+        IIngestJobStore jobs,
+        IngestJobRunner runner,
+        CancellationToken cancellationToken,
+        string? cursor = null,
+        int limit = 50)
+    {
+        try
+        {
+            var page = await jobs.ListAsync(cursor, Math.Clamp(limit, 1, MaxPageSize), cancellationToken);
+            var items = page.Items.Select(job => IngestJobResponse.From(job, runner.GetLive(job.Id, job.Totals.Pending), null)).ToArray();
+            return TypedResults.Ok(new IngestJobPage(items, page.NextCursor));
+        }
+        catch (ArgumentException exception)
+        {
+            return TypedResults.Problem(exception.Message, statusCode: StatusCodes.Status400BadRequest, title: "Invalid cursor");
+        }
+    }
+
+    internal static async Task<Results<Ok<IngestJobResponse>, ProblemHttpResult>> CancelJobAsync(
+        Guid id,
+        IIngestJobStore jobs,
+        IngestJobRunner runner,
+        CancellationToken cancellationToken)
+    {
+        var before = await jobs.GetAsync(id, cancellationToken);
+        if (before is null)
+        {
+            return JobNotFound(id);
+        }
+
+        if (before.IsFinal)
+        {
+            return TypedResults.Problem(
+                $"Job {id} is already {before.State.ToString().ToLowerInvariant()}.", statusCode: StatusCodes.Status409Conflict, title: "Job already ended");
+        }
+
+        var job = await runner.CancelAsync(id, cancellationToken) ?? before;
+        return TypedResults.Ok(IngestJobResponse.From(job, null, null));
+    }
+
+    internal static async Task<Results<ServerSentEventsResult<IngestJobResponse>, ProblemHttpResult>> StreamEvents(
+        Guid id,
+        IIngestJobStore jobs,
+        IngestJobRunner runner,
+        IOptionsMonitor<IngestOptions> options,
+        HttpContext context)
+    {
+        if (await jobs.GetAsync(id, context.RequestAborted) is null)
+        {
+            return JobNotFound(id);
+        }
+
+        var interval = TimeSpan.FromMilliseconds(options.CurrentValue.ProgressIntervalMilliseconds);
+        var events = ProgressEventsAsync(id, jobs, runner, interval, context.RequestAborted);
+        return TypedResults.ServerSentEvents(events);
+    }
+
+    // "progress" every interval while the job runs, then one "end" with the final state; stops when the client leaves.
+    private static async IAsyncEnumerable<SseItem<IngestJobResponse>> ProgressEventsAsync(
+        Guid id, IIngestJobStore jobs, IngestJobRunner runner, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var job = await jobs.GetAsync(id, cancellationToken);
+            if (job is null)
+            {
+                yield break;
+            }
+
+            var response = IngestJobResponse.From(job, runner.GetLive(id, job.Totals.Pending), null);
+            if (job.IsFinal)
+            {
+                yield return new SseItem<IngestJobResponse>(response, "end");
+                yield break;
+            }
+
+            yield return new SseItem<IngestJobResponse>(response, "progress");
+            try
+            {
+                await Task.Delay(interval, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private static async Task<FolderJobRequest> ReadFolderRequestAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request.ReadFromJsonAsync<FolderJobRequest>(cancellationToken)
+                ?? throw new IngestRequestException("Invalid folder", "The body must be a JSON object with 'path'.");
+        }
+        catch (JsonException exception)
+        {
+            throw new IngestRequestException("Invalid JSON", exception.Message);
+        }
+    }
+
+    private static string[] CleanTags(IReadOnlyList<string>? tags) =>
+        tags is null ? [] : tags.Select(tag => tag.Trim()).Where(tag => tag.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+
+    private static ProblemHttpResult JobNotFound(Guid id) =>
+        TypedResults.Problem($"There is no ingest job {id}.", statusCode: StatusCodes.Status404NotFound, title: "Job not found");
+
+    private static void DeleteQuietly(string? directory)
+    {
+        try
+        {
+            if (directory is not null && Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Left for the start-up sweep of spool folders without a job.
+        }
+    }
+}
