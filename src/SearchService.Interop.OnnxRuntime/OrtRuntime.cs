@@ -50,8 +50,8 @@ public sealed class OrtRuntime
 
     /// <summary>
     /// Loads ONNX Runtime once for the process (see <see cref="OrtLibraryLoader"/> for the search order) and creates
-    /// its environment. Later calls return the same runtime; naming a different library then is an error, since two
-    /// copies of ORT in one process do not share state.
+    /// its environment. Later calls return the same runtime; naming a different library then (neither the loaded file
+    /// nor a byte-identical copy) is an error, since two copies of ORT in one process do not share state.
     /// </summary>
     /// <exception cref="OnnxRuntimeLoadException">No usable library; the message lists every path tried and why.</exception>
     public static OrtRuntime Load(string? libraryPath = null)
@@ -115,11 +115,41 @@ public sealed class OrtRuntime
         return InferenceSession.Create(this, Path.GetFullPath(modelPath), options);
     }
 
+    /// <summary>The same file, or a byte-identical copy of it (the build copies the library next to every application).</summary>
     private static bool IsSameLibrary(string requested, string loadedPath)
     {
         var full = Path.GetFullPath(requested);
         var candidates = Directory.Exists(full) ? OrtLibraryLoader.FileNames.Select(name => Path.Combine(full, name)) : [full];
-        return candidates.Any(candidate => string.Equals(ResolveLinks(candidate), ResolveLinks(loadedPath), StringComparison.Ordinal));
+        var loaded = ResolveLinks(loadedPath);
+        return candidates.Select(ResolveLinks).Any(candidate =>
+            string.Equals(candidate, loaded, StringComparison.Ordinal) || HaveSameBytes(candidate, loaded));
+    }
+
+    private static bool HaveSameBytes(string first, string second)
+    {
+        if (!File.Exists(first) || !File.Exists(second) || new FileInfo(first).Length != new FileInfo(second).Length)
+        {
+            return false;
+        }
+
+        using var a = File.OpenRead(first);
+        using var b = File.OpenRead(second);
+        var bufferA = new byte[1 << 16];
+        var bufferB = new byte[1 << 16];
+        while (true)
+        {
+            var read = a.ReadAtLeast(bufferA, bufferA.Length, throwOnEndOfStream: false);
+            b.ReadExactly(bufferB, 0, read);
+            if (read == 0)
+            {
+                return true;
+            }
+
+            if (!bufferA.AsSpan(0, read).SequenceEqual(bufferB.AsSpan(0, read)))
+            {
+                return false;
+            }
+        }
     }
 
     private static string ResolveLinks(string path) =>

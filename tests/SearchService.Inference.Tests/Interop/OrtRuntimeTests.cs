@@ -1,6 +1,7 @@
 using SearchService.Inference.Tests.Support;
 using SearchService.Interop.OnnxRuntime;
 using SearchService.Interop.OnnxRuntime.Native;
+using SearchService.Testing;
 using Xunit;
 
 namespace SearchService.Inference.Tests.Interop;
@@ -31,14 +32,29 @@ public sealed class OrtRuntimeTests
     }
 
     [Fact]
-    public void Asking_for_another_library_once_loaded_names_both()
+    public void A_byte_identical_copy_counts_as_the_loaded_library()
     {
         var runtime = OrtRuntime.Load();
 
-        var error = Assert.Throws<OnnxRuntimeLoadException>(() => OrtRuntime.Load("/opt/elsewhere/libonnxruntime.so.1"));
+        Assert.Same(runtime, OrtRuntime.Load(Path.Combine(TestPaths.NativeDirectory, "onnxruntime", "libonnxruntime.so.1")));
+    }
 
-        Assert.Contains(runtime.LibraryPath, error.Message, StringComparison.Ordinal);
-        Assert.Contains("/opt/elsewhere/libonnxruntime.so.1", error.Message, StringComparison.Ordinal);
+    [Fact]
+    public void Asking_for_another_library_once_loaded_names_both()
+    {
+        var runtime = OrtRuntime.Load();
+        using var folder = new TempFolder();
+        var other = Path.Combine(folder.Path, "libonnxruntime.so.1");
+        var bytes = File.ReadAllBytes(runtime.LibraryPath);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(other, bytes);
+
+        var missing = Assert.Throws<OnnxRuntimeLoadException>(() => OrtRuntime.Load("/opt/elsewhere/libonnxruntime.so.1"));
+        var different = Assert.Throws<OnnxRuntimeLoadException>(() => OrtRuntime.Load(other));
+
+        Assert.Contains(runtime.LibraryPath, missing.Message, StringComparison.Ordinal);
+        Assert.Contains("/opt/elsewhere/libonnxruntime.so.1", missing.Message, StringComparison.Ordinal);
+        Assert.Contains(other, different.Message, StringComparison.Ordinal);
     }
 
     [Fact]
