@@ -15,7 +15,7 @@ namespace SearchService.Storage.Sqlite.Catalog;
 /// </summary>
 public sealed class SqliteImageCatalog : IImageCatalog, IDisposable
 {
-    private const int IdPageSize = 1024;
+    private const int DefaultIdPageSize = 1024;
     private const byte CursorVersion = 1;
     private const int CursorBytes = 1 + 8 + 16;
 
@@ -54,11 +54,21 @@ public sealed class SqliteImageCatalog : IImageCatalog, IDisposable
     private const string Columns = "i.seq, i.id, i.sha256, i.mime_type, i.size_bytes, i.width, i.height, i.file_name, i.uploaded_at, i.taken_at, i.tags, i.metadata";
 
     private readonly SqliteDatabase _database;
+    private readonly int _idPageSize;
 
     /// <param name="databasePath">The SQLite file (usually <c>&lt;Storage:DataPath&gt;/library.db</c>); created with its folder if missing.</param>
     public SqliteImageCatalog(string databasePath)
+        : this(databasePath, DefaultIdPageSize)
     {
+    }
+
+    /// <param name="databasePath">The SQLite file.</param>
+    /// <param name="idPageSize">Ids read per query by <see cref="ListIdsAsync"/>.</param>
+    internal SqliteImageCatalog(string databasePath, int idPageSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(idPageSize);
         _database = new SqliteDatabase(databasePath, Migrations);
+        _idPageSize = idPageSize;
     }
 
     public string DatabasePath => _database.Path;
@@ -246,9 +256,9 @@ public sealed class SqliteImageCatalog : IImageCatalog, IDisposable
                 {
                     using var command = SqliteDatabase.Command(connection, null, "SELECT seq, id FROM images WHERE seq > $after ORDER BY seq LIMIT $limit");
                     command.Parameters.AddWithValue("$after", after);
-                    command.Parameters.AddWithValue("$limit", IdPageSize);
+                    command.Parameters.AddWithValue("$limit", _idPageSize);
                     using var reader = command.ExecuteReader();
-                    var rows = new List<(long Seq, Guid Id)>(IdPageSize);
+                    var rows = new List<(long Seq, Guid Id)>(_idPageSize);
                     while (reader.Read())
                     {
                         rows.Add((reader.GetInt64(0), Guid.Parse(reader.GetString(1))));
@@ -262,7 +272,7 @@ public sealed class SqliteImageCatalog : IImageCatalog, IDisposable
                 yield return id;
             }
 
-            if (page.Count < IdPageSize)
+            if (page.Count < _idPageSize)
             {
                 yield break;
             }
