@@ -29,6 +29,7 @@ internal sealed class LibraryStartup(
     IImageLibrary library,
     IImageCatalog catalog,
     LibraryState state,
+    ServiceClock clock,
     IOptions<AuthOptions> auth,
     ILogger<LibraryStartup> logger) : IHostedService
 {
@@ -48,9 +49,14 @@ internal sealed class LibraryStartup(
 
         await vectors.EnsureCollectionAsync(collection, cancellationToken);
         var orphans = await library.ReconcileAsync(cancellationToken);
-        ApiLog.LibraryReady(logger, await catalog.CountAsync(cancellationToken), orphans);
+        ApiLog.LibraryReady(logger, await catalog.CountAsync(cancellationToken), orphans, clock.StartedAt);
         state.MarkReady();
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Runs after the server has stopped taking requests and those in flight have finished (or timed out).</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        ApiLog.LibraryStopping(logger);
+        return Task.CompletedTask;
+    }
 }
