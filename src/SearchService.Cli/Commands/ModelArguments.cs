@@ -28,6 +28,23 @@ internal static class ModelArguments
     /// <summary>Loads the model through the same registration the API uses (<c>AddInference</c>).</summary>
     public static async Task<LoadedModel> LoadAsync(CliArguments arguments, CliContext context, CancellationToken cancellationToken)
     {
+        var services = context.BuildServices(arguments, Overrides(arguments), (collection, configuration) => collection.AddInference(configuration));
+        try
+        {
+            var host = services.GetRequiredService<ClipModelHost>();
+            var model = await host.LoadAsync(cancellationToken);
+            return new LoadedModel(services, model, services.GetRequiredService<OrtRuntimeHost>());
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The configuration keys these options set (<c>Model:Path</c>, <c>Inference:*</c>).</summary>
+    public static Dictionary<string, string?> Overrides(CliArguments arguments)
+    {
         var overrides = new Dictionary<string, string?> { ["Model:Path"] = Folder(arguments) };
         switch (arguments.Value("provider"))
         {
@@ -56,18 +73,7 @@ internal static class ModelArguments
             overrides["Inference:IntraOpThreads"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var services = context.BuildServices(arguments, overrides, (collection, configuration) => collection.AddInference(configuration));
-        try
-        {
-            var host = services.GetRequiredService<ClipModelHost>();
-            var model = await host.LoadAsync(cancellationToken);
-            return new LoadedModel(services, model, services.GetRequiredService<OrtRuntimeHost>());
-        }
-        catch
-        {
-            await services.DisposeAsync();
-            throw;
-        }
+        return overrides;
     }
 }
 
