@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using SearchService.Core.Storage;
 using Xunit;
+using static SearchService.Storage.Tests.Behaviour.VectorTestData;
 using static SearchService.Storage.Tests.Qdrant.QdrantTestStores;
 
 namespace SearchService.Storage.Tests.Qdrant;

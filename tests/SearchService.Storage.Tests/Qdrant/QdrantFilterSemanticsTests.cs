@@ -1,5 +1,6 @@
 using SearchService.Core.Storage;
 using Xunit;
+using static SearchService.Storage.Tests.Behaviour.VectorTestData;
 using static SearchService.Storage.Tests.Qdrant.QdrantTestStores;
 
 namespace SearchService.Storage.Tests.Qdrant;

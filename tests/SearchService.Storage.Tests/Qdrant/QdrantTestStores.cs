@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using SearchService.Core.Storage;
 using SearchService.Storage.Qdrant;
 
 namespace SearchService.Storage.Tests.Qdrant;
@@ -16,18 +15,5 @@ internal static class QdrantTestStores
         };
         configure?.Invoke(options);
         return new QdrantVectorStore(server.CreateClient(), options, NullLogger<QdrantVectorStore>.Instance);
-    }
-
-    public static ImagePayload Payload(
-        DateTimeOffset uploadedAt,
-        DateTimeOffset? takenAt = null,
-        string[]? tags = null,
-        Dictionary<string, string>? metadata = null) =>
-        new(tags ?? [], metadata ?? new Dictionary<string, string>(), uploadedAt, takenAt);
-
-    public static float[] Unit(params float[] values)
-    {
-        var norm = MathF.Sqrt(values.Sum(v => v * v));
-        return values.Select(v => v / norm).ToArray();
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SearchService.Core.Storage;
 using SearchService.Storage.Qdrant.Migration;
 using Xunit;
+using static SearchService.Storage.Tests.Behaviour.VectorTestData;
 using static SearchService.Storage.Tests.Qdrant.QdrantTestStores;
 
 namespace SearchService.Storage.Tests.Qdrant;

@@ -1,0 +1,469 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using SearchService.Core.Storage;
+
+namespace SearchService.Storage.Sqlite.Vectors;
+
+/// <summary>
+/// The embedded <see cref="IVectorStore"/>: points persisted in SQLite (vectors as little-endian float32 BLOBs,
+/// normalised once at write), one collection per model, each loaded into a <see cref="VectorIndex"/> on first
+/// use and kept in step with every write. A write commits to SQLite first and then applies to memory, one
+/// writer at a time, so memory never holds what the file does not.
+/// </summary>
+public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
+{
+    private const int LoadLogEvery = 250_000;
+
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE collections (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            dimensions INTEGER NOT NULL);
+        CREATE TABLE points (
+            collection_id INTEGER NOT NULL REFERENCES collections (id),
+            id BLOB NOT NULL,
+            tags TEXT NOT NULL,
+            metadata TEXT NOT NULL,
+            uploaded_at INTEGER NOT NULL,
+            taken_at INTEGER,
+            vector BLOB NOT NULL);
+        CREATE UNIQUE INDEX points_by_id ON points (collection_id, id);
+        """,
+    ];
+
+    /// <summary>16 KiB pages hold seven 512-d rows each instead of one per 4 KiB page.</summary>
+    private const int PageSize = 16384;
+
+    private readonly SqliteDatabase _database;
+    private readonly ILogger<EmbeddedVectorStore> _logger;
+    private readonly int _parallelism;
+    private readonly ConcurrentDictionary<string, (long Id, VectorIndex Index)> _collections = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _loadGate = new(1, 1);
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private bool _disposed;
+
+    /// <param name="databasePath">The SQLite file (usually <c>&lt;Storage:DataPath&gt;/vectors.db</c>); created with its folder if missing.</param>
+    /// <param name="searchThreads">Cores one search may use; 0 for all.</param>
+    /// <param name="logger">Receives collection loads.</param>
+    public EmbeddedVectorStore(string databasePath, int searchThreads, ILogger<EmbeddedVectorStore> logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(searchThreads);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("The embedded vector store keeps vectors as little-endian float32 and needs a little-endian machine.");
+        }
+
+        _database = new SqliteDatabase(databasePath, Migrations, PageSize);
+        _logger = logger;
+        _parallelism = searchThreads == 0 ? Environment.ProcessorCount : searchThreads;
+    }
+
+    public async Task EnsureCollectionAsync(VectorCollection collection, CancellationToken cancellationToken) =>
+        await GetIndexAsync(collection, create: true, cancellationToken).ConfigureAwait(false);
+
+    public async Task UpsertAsync(VectorCollection collection, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        var (collectionId, index) = await GetIndexAsync(collection, create: false, cancellationToken).ConfigureAwait(false);
+        var units = new float[points.Count][];
+        for (var i = 0; i < points.Count; i++)
+        {
+            ArgumentNullException.ThrowIfNull(points[i], nameof(points));
+            ArgumentNullException.ThrowIfNull(points[i].Payload, nameof(points));
+            units[i] = Normalise(collection, points[i].Vector, nameof(points), rejectZero: true);
+        }
+
+        if (points.Count == 0)
+        {
+            return;
+        }
+
+        await WriteAsync(
+            (connection, transaction) =>
+            {
+                using var command = SqliteDatabase.Command(connection, transaction, """
+                    INSERT INTO points (collection_id, id, tags, metadata, uploaded_at, taken_at, vector)
+                    VALUES ($collection, $id, $tags, $metadata, $uploaded, $taken, $vector)
+                    ON CONFLICT (collection_id, id) DO UPDATE SET
+                        tags = excluded.tags, metadata = excluded.metadata, uploaded_at = excluded.uploaded_at,
+                        taken_at = excluded.taken_at, vector = excluded.vector
+                    """);
+                command.Parameters.AddWithValue("$collection", collectionId);
+                var id = command.Parameters.Add("$id", SqliteType.Blob);
+                var tags = command.Parameters.Add("$tags", SqliteType.Text);
+                var metadata = command.Parameters.Add("$metadata", SqliteType.Text);
+                var uploaded = command.Parameters.Add("$uploaded", SqliteType.Integer);
+                var taken = command.Parameters.Add("$taken", SqliteType.Integer);
+                var vector = command.Parameters.Add("$vector", SqliteType.Blob);
+                for (var i = 0; i < points.Count; i++)
+                {
+                    var payload = points[i].Payload;
+                    id.Value = points[i].Id.ToByteArray();
+                    tags.Value = JsonSerializer.Serialize(payload.Tags);
+                    metadata.Value = JsonSerializer.Serialize(payload.Metadata);
+                    uploaded.Value = payload.UploadedAt.UtcTicks;
+                    taken.Value = payload.TakenAt is { } takenAt ? takenAt.UtcTicks : DBNull.Value;
+                    vector.Value = MemoryMarshal.AsBytes(units[i].AsSpan()).ToArray();
+                    command.ExecuteNonQuery();
+                }
+
+                return true;
+            },
+            () =>
+            {
+                for (var i = 0; i < points.Count; i++)
+                {
+                    index.Upsert(points[i].Id, units[i], points[i].Payload);
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> SetPayloadAsync(VectorCollection collection, Guid id, ImagePayload payload, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        var (collectionId, index) = await GetIndexAsync(collection, create: false, cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(
+            (connection, transaction) =>
+            {
+                using var command = SqliteDatabase.Command(connection, transaction, """
+                    UPDATE points SET tags = $tags, metadata = $metadata, uploaded_at = $uploaded, taken_at = $taken
+                    WHERE collection_id = $collection AND id = $id
+                    """);
+                command.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(payload.Tags));
+                command.Parameters.AddWithValue("$metadata", JsonSerializer.Serialize(payload.Metadata));
+                command.Parameters.AddWithValue("$uploaded", payload.UploadedAt.UtcTicks);
+                command.Parameters.AddWithValue("$taken", payload.TakenAt is { } takenAt ? takenAt.UtcTicks : DBNull.Value);
+                command.Parameters.AddWithValue("$collection", collectionId);
+                command.Parameters.AddWithValue("$id", id.ToByteArray());
+                return command.ExecuteNonQuery() == 1;
+            },
+            () => { index.SetPayload(id, payload); },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(VectorCollection collection, IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var (collectionId, index) = await GetIndexAsync(collection, create: false, cancellationToken).ConfigureAwait(false);
+        if (ids.Count == 0)
+        {
+            return;
+        }
+
+        await WriteAsync(
+            (connection, transaction) =>
+            {
+                using var command = SqliteDatabase.Command(connection, transaction, "DELETE FROM points WHERE collection_id = $collection AND id = $id");
+                command.Parameters.AddWithValue("$collection", collectionId);
+                var id = command.Parameters.Add("$id", SqliteType.Blob);
+                foreach (var value in ids)
+                {
+                    id.Value = value.ToByteArray();
+                    command.ExecuteNonQuery();
+                }
+
+                return true;
+            },
+            () => index.Delete(ids),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The stored vector, as stored: normalised to unit length.</summary>
+    public async Task<float[]?> GetVectorAsync(VectorCollection collection, Guid id, CancellationToken cancellationToken)
+    {
+        var (_, index) = await GetIndexAsync(collection, create: false, cancellationToken).ConfigureAwait(false);
+        return index.GetVector(id);
+    }
+
+    public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(VectorCollection collection, VectorQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Offset, nameof(query));
+        var (_, index) = await GetIndexAsync(collection, create: false, cancellationToken).ConfigureAwait(false);
+        var unit = Normalise(collection, query.Vector, nameof(query), rejectZero: false);
+        return index.Search(unit, query.Limit, query.Offset, query.MinScore, query.Filter, query.ExcludeIds, cancellationToken);
+    }
+
+    public async Task<long> CountAsync(VectorCollection collection, ImageFilter? filter, CancellationToken cancellationToken)
+    {
+        var (_, index) = await GetIndexAsync(collection, create: false, cancellationToken).ConfigureAwait(false);
+        return index.CountMatching(filter);
+    }
+
+    public async IAsyncEnumerable<Guid> ListIdsAsync(VectorCollection collection, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var (_, index) = await GetIndexAsync(collection, create: false, cancellationToken).ConfigureAwait(false);
+        foreach (var id in index.Ids())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return id;
+        }
+    }
+
+    public Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        if (_disposed)
+        {
+            return Task.FromResult(false);
+        }
+
+        try
+        {
+            return Task.FromResult(_database.Read(connection => connection.State == System.Data.ConnectionState.Open, cancellationToken));
+        }
+        catch (SqliteException exception)
+        {
+            EmbeddedStoreLog.NotReady(_logger, _database.Path, exception);
+            return Task.FromResult(false);
+        }
+    }
+
+    /// <summary>Drops a collection with its points (tests and tooling; the service never drops data); false if it did not exist.</summary>
+    internal async Task<bool> DeleteCollectionAsync(VectorCollection collection, CancellationToken cancellationToken)
+    {
+        ValidateCollection(collection);
+        await _loadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await WriteAsync(
+                (connection, transaction) =>
+                {
+                    using var points = SqliteDatabase.Command(connection, transaction, "DELETE FROM points WHERE collection_id = (SELECT id FROM collections WHERE name = $name)");
+                    points.Parameters.AddWithValue("$name", collection.Name);
+                    points.ExecuteNonQuery();
+                    using var row = SqliteDatabase.Command(connection, transaction, "DELETE FROM collections WHERE name = $name");
+                    row.Parameters.AddWithValue("$name", collection.Name);
+                    return row.ExecuteNonQuery() == 1;
+                },
+                () =>
+                {
+                    if (_collections.TryRemove(collection.Name, out var removed))
+                    {
+                        removed.Index.Dispose();
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _loadGate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _database.Dispose();
+        foreach (var (_, index) in _collections.Values)
+        {
+            index.Dispose();
+        }
+
+        _loadGate.Dispose();
+        _writeGate.Dispose();
+    }
+
+    /// <summary>Commits <paramref name="persist"/>, then applies <paramref name="apply"/> to memory, one writer at a time.</summary>
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> persist, Action apply, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await _database.WriteAsync(persist, cancellationToken).ConfigureAwait(false);
+            apply();
+            return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async ValueTask<(long Id, VectorIndex Index)> GetIndexAsync(VectorCollection collection, bool create, CancellationToken cancellationToken)
+    {
+        ValidateCollection(collection);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_collections.TryGetValue(collection.Name, out var loaded))
+        {
+            VerifyDimensions(collection, loaded.Index.Dimensions);
+            return loaded;
+        }
+
+        await _loadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_collections.TryGetValue(collection.Name, out loaded))
+            {
+                VerifyDimensions(collection, loaded.Index.Dimensions);
+            return loaded;
+            }
+
+            var stored = _database.Read(connection => FindCollection(connection, null, collection.Name), cancellationToken);
+            if (stored is null)
+            {
+                if (!create)
+                {
+                    throw new VectorStoreException($"Vector collection {collection.Name} does not exist; it is created by EnsureCollectionAsync at start-up.");
+                }
+
+                stored = await _database.WriteAsync(
+                    (connection, transaction) =>
+                    {
+                        // Another process may have created it since we looked.
+                        if (FindCollection(connection, transaction, collection.Name) is { } theirs)
+                        {
+                            return theirs;
+                        }
+
+                        using var insert = SqliteDatabase.Command(connection, transaction, "INSERT INTO collections (name, dimensions) VALUES ($name, $dimensions) RETURNING id");
+                        insert.Parameters.AddWithValue("$name", collection.Name);
+                        insert.Parameters.AddWithValue("$dimensions", collection.Dimensions);
+                        return ((long)insert.ExecuteScalar()!, collection.Dimensions);
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                EmbeddedStoreLog.CollectionCreated(_logger, collection.Name, collection.Dimensions);
+            }
+
+            VerifyDimensions(collection, stored.Value.Dimensions);
+            var index = Load(collection, stored.Value.Id, cancellationToken);
+            loaded = (stored.Value.Id, index);
+            _collections[collection.Name] = loaded;
+            return loaded;
+        }
+        finally
+        {
+            _loadGate.Release();
+        }
+    }
+
+    private static void VerifyDimensions(VectorCollection collection, int dimensions)
+    {
+        if (dimensions != collection.Dimensions)
+        {
+            throw new VectorStoreException(
+                $"Vector collection {collection.Name} exists with {dimensions} dimensions; this model needs {collection.Dimensions}. Use another model name or remove the collection.");
+        }
+    }
+
+    /// <summary>Reads every point of the collection into a new index: one sequential scan, vectors copied straight into the segments.</summary>
+    private VectorIndex Load(VectorCollection collection, long collectionId, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var index = new VectorIndex(collection, _parallelism);
+        try
+        {
+            _database.Read(
+                connection =>
+                {
+                    using var command = SqliteDatabase.Command(connection, null, "SELECT id, tags, metadata, uploaded_at, taken_at, vector FROM points WHERE collection_id = $collection");
+                    command.Parameters.AddWithValue("$collection", collectionId);
+                    using var reader = command.ExecuteReader();
+                    var idBytes = new byte[16];
+                    var vector = new float[collection.Dimensions];
+                    var vectorBytes = MemoryMarshal.AsBytes(vector.AsSpan());
+                    var buffer = new byte[vectorBytes.Length];
+                    while (reader.Read())
+                    {
+                        if (reader.GetBytes(0, 0, idBytes, 0, idBytes.Length) != idBytes.Length
+                            || reader.GetBytes(5, 0, buffer, 0, buffer.Length) != buffer.Length)
+                        {
+                            throw new VectorStoreException($"A point of vector collection {collection.Name} in {_database.Path} is damaged (short id or vector).");
+                        }
+
+                        buffer.CopyTo(vectorBytes);
+                        var payload = new ImagePayload(
+                            ReadTags(reader.GetString(1)),
+                            ReadMetadata(reader.GetString(2)),
+                            new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
+                            reader.IsDBNull(4) ? null : new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero));
+                        index.Load(new Guid(idBytes), vector, payload);
+                        if (index.Count % LoadLogEvery == 0)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            EmbeddedStoreLog.LoadProgress(_logger, collection.Name, index.Count);
+                        }
+                    }
+
+                    return true;
+                },
+                cancellationToken);
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+
+        EmbeddedStoreLog.CollectionLoaded(_logger, collection.Name, index.Count, collection.Dimensions, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return index;
+    }
+
+    private static IReadOnlyList<string> ReadTags(string json) => json == "[]" ? [] : JsonSerializer.Deserialize<string[]>(json) ?? [];
+
+    private static Dictionary<string, string> ReadMetadata(string json) =>
+        json == "{}" ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
+
+    private static (long Id, int Dimensions)? FindCollection(SqliteConnection connection, SqliteTransaction? transaction, string name)
+    {
+        using var command = SqliteDatabase.Command(connection, transaction, "SELECT id, dimensions FROM collections WHERE name = $name");
+        command.Parameters.AddWithValue("$name", name);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetInt32(1)) : null;
+    }
+
+    private static void ValidateCollection(VectorCollection collection)
+    {
+        ArgumentNullException.ThrowIfNull(collection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(collection.Name, nameof(collection));
+        ArgumentOutOfRangeException.ThrowIfLessThan(collection.Dimensions, 1, nameof(collection));
+    }
+
+    /// <summary>A unit-length copy; a zero vector has no direction, so it cannot be stored (a zero query scores 0 everywhere).</summary>
+    private static float[] Normalise(VectorCollection collection, float[] vector, string parameter, bool rejectZero)
+    {
+        ArgumentNullException.ThrowIfNull(vector, parameter);
+        if (vector.Length != collection.Dimensions)
+        {
+            throw new ArgumentException($"Vector has {vector.Length} dimensions; collection {collection.Name} holds {collection.Dimensions}.", parameter);
+        }
+
+        foreach (var value in vector)
+        {
+            if (!float.IsFinite(value))
+            {
+                throw new ArgumentException($"Vector for collection {collection.Name} contains {value}; only finite values can be stored or searched.", parameter);
+            }
+        }
+
+        var norm = TensorPrimitives.Norm(vector);
+        if (norm == 0 || !float.IsFinite(norm))
+        {
+            if (rejectZero || !float.IsFinite(norm))
+            {
+                throw new ArgumentException($"Vector for collection {collection.Name} has length {norm}; cosine needs a non-zero, finite length.", parameter);
+            }
+
+            return (float[])vector.Clone();
+        }
+
+        var unit = new float[vector.Length];
+        TensorPrimitives.Divide(vector, norm, unit);
+        return unit;
+    }
+}
