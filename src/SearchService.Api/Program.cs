@@ -5,6 +5,7 @@ using SearchService.Inference;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddSerilogLogging();
 builder.Services.AddInference(builder.Configuration);
+builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddSearchApi();
 
 var app = builder.Build();

@@ -35,6 +35,12 @@ public sealed class LimitsOptions
 
     /// <summary>Time an upload (decode + embed + store of every file) may take.</summary>
     public TimeSpan UploadTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// On shutdown (SIGTERM, Ctrl+C), how long requests in flight may take to finish before they are cut off; the stores
+    /// are flushed and closed after that. Keep it below the orchestrator's grace period (compose: 30 s).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
 }
 
 /// <summary>Per-client fixed-window limits (section <c>RateLimiting</c>), partitioned by API key or remote address.</summary>
@@ -102,9 +108,9 @@ internal sealed class LimitsOptionsValidator : IValidateOptions<LimitsOptions>
             failures.Add($"Limits:ThumbnailSize must be between 16 and 4096 (it is {options.ThumbnailSize}).");
         }
 
-        if (options.RequestTimeout <= TimeSpan.Zero || options.UploadTimeout <= TimeSpan.Zero)
+        if (options.RequestTimeout <= TimeSpan.Zero || options.UploadTimeout <= TimeSpan.Zero || options.ShutdownTimeout <= TimeSpan.Zero)
         {
-            failures.Add("Limits:RequestTimeout and Limits:UploadTimeout must be positive (e.g. \"00:00:30\").");
+            failures.Add("Limits:RequestTimeout, Limits:UploadTimeout and Limits:ShutdownTimeout must be positive (e.g. \"00:00:30\").");
         }
 
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;

@@ -52,5 +52,10 @@ internal sealed class LibraryStartup(
         state.MarkReady();
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Runs after the server has stopped taking requests and those in flight have finished (or timed out).</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        ApiLog.LibraryStopping(logger);
+        return Task.CompletedTask;
+    }
 }

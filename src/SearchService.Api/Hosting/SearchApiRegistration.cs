@@ -86,6 +86,7 @@ public static class SearchApiRegistration
         services.AddRateLimiter(ConfigureRateLimiting);
         services.AddRequestTimeouts();
         services.AddSingleton<IConfigureOptions<RequestTimeoutOptions>, ConfigureTimeouts>();
+        services.AddSingleton<IConfigureOptions<HostOptions>, ConfigureTimeouts>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, ConfigureBodyLimits>();
         services.AddSingleton<IConfigureOptions<FormOptions>, ConfigureBodyLimits>();
 
@@ -169,8 +170,11 @@ public static class SearchApiRegistration
             ? key
             : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
-    private sealed class ConfigureTimeouts(IOptions<LimitsOptions> limits) : IConfigureOptions<RequestTimeoutOptions>
+    private sealed class ConfigureTimeouts(IOptions<LimitsOptions> limits) : IConfigureOptions<RequestTimeoutOptions>, IConfigureOptions<HostOptions>
     {
+        /// <summary>Kestrel lets requests in flight finish within this time on shutdown; the stores are disposed after it.</summary>
+        public void Configure(HostOptions options) => options.ShutdownTimeout = limits.Value.ShutdownTimeout;
+
         public void Configure(RequestTimeoutOptions options)
         {
             options.DefaultPolicy = new RequestTimeoutPolicy { Timeout = limits.Value.RequestTimeout, TimeoutStatusCode = StatusCodes.Status504GatewayTimeout };

@@ -31,6 +31,9 @@ internal static partial class ApiLog
     [LoggerMessage(2003, LogLevel.Information, "Library ready: {Images} images; reconciliation removed {Orphans} orphaned vectors or blobs")]
     public static partial void LibraryReady(ILogger logger, long images, int orphans);
 
+    [LoggerMessage(2004, LogLevel.Information, "Requests have drained; the stores are flushed and closed as the host shuts down")]
+    public static partial void LibraryStopping(ILogger logger);
+
     [LoggerMessage(3000, LogLevel.Warning, "Vector store unavailable: {Reason}")]
     public static partial void StoreUnavailable(ILogger logger, string reason, Exception exception);
 }
