@@ -11,5 +11,9 @@ public static class CommandTable
         new TokenizeCommand(),
         new EmbedCommand(),
         new InfoCommand(),
+        new IngestCommand(),
+        new SearchCommand(),
+        new MigrateCommand(),
+        new ReindexCommand(),
     ];
 }
