@@ -61,4 +61,7 @@ public sealed record ClassifyRequest(Guid? ImageId, IReadOnlyList<string>? Label
 public sealed record ClassifyResponse(string Model, IReadOnlyList<LabelScoreDto> Items);
 
 /// <summary>A label's softmax probability (over the given labels) and its raw cosine with the image.</summary>
+/// <param name="Label">The label as given.</param>
+/// <param name="Probability">Softmax over the given labels at the model's logit scale; all sum to 1.</param>
+/// <param name="Cosine">Cosine between the image and the label's (template-averaged) text embedding.</param>
 public sealed record LabelScoreDto(string Label, float Probability, float Cosine);

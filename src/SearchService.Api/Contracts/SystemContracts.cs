@@ -11,6 +11,7 @@ namespace SearchService.Api.Contracts;
 public sealed record ModelDto(string Name, int Dimensions, int ContextLength, int ImageSize, string Provider, bool IsDemo, string? Notice);
 
 /// <summary>The models the service serves (currently exactly one).</summary>
+/// <param name="Items">The loaded model.</param>
 public sealed record ModelsResponse(IReadOnlyList<ModelDto> Items);
 
 /// <summary>Counts and state of the service.</summary>

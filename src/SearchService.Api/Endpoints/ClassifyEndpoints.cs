@@ -27,7 +27,8 @@ internal static class ClassifyEndpoints
                 "Either JSON `{\"imageId\": \"…\", \"labels\": [\"cat\", \"dog\"], \"templates\": [\"a photo of a {}.\"]}` for a stored image, " +
                 "or multipart/form-data with a file part `file` and fields `labels` / `templates` (repeated, or one JSON array). " +
                 "Probabilities are a softmax over the given labels at the model's logit scale; `cosine` is the raw similarity.")
-            .Accepts<ClassifyForm>("multipart/form-data")
+            // Both types must be declared for routing, which answers 415 to any other; the filter gives JSON its own schema.
+            .Accepts<ClassifyForm>("multipart/form-data", "application/json")
             .WithMetadata(new AlsoAcceptsJsonAttribute(typeof(ClassifyRequest)))
             .Produces<ClassifyResponse>()
             .ProducesValidationProblem()

@@ -155,6 +155,7 @@ internal static class ImagesEndpoints
     }
 
     /// <summary>One image's record.</summary>
+    /// <param name="id" example="0193a5f0-7c1e-7b3a-9d2e-4f5a6b7c8d9e">Image id.</param>
     internal static async Task<Results<Ok<ImageDto>, ProblemHttpResult>> GetAsync(Guid id, IImageCatalog catalog, CancellationToken cancellationToken)
     {
         var record = await catalog.GetAsync(id, cancellationToken);
@@ -162,14 +163,17 @@ internal static class ImagesEndpoints
     }
 
     /// <summary>The thumbnail.</summary>
+    /// <param name="id" example="0193a5f0-7c1e-7b3a-9d2e-4f5a6b7c8d9e">Image id.</param>
     internal static Task<IResult> ThumbnailAsync(Guid id, IImageCatalog catalog, IBlobStore blobs, HttpResponse response, CancellationToken cancellationToken) =>
         FileAsync(id, BlobKind.Thumbnail, catalog, blobs, response, cancellationToken);
 
     /// <summary>The original bytes.</summary>
+    /// <param name="id" example="0193a5f0-7c1e-7b3a-9d2e-4f5a6b7c8d9e">Image id.</param>
     internal static Task<IResult> OriginalAsync(Guid id, IImageCatalog catalog, IBlobStore blobs, HttpResponse response, CancellationToken cancellationToken) =>
         FileAsync(id, BlobKind.Original, catalog, blobs, response, cancellationToken);
 
     /// <summary>Edit tags, metadata and taken date.</summary>
+    /// <param name="id" example="0193a5f0-7c1e-7b3a-9d2e-4f5a6b7c8d9e">Image id.</param>
     internal static async Task<Results<Ok<ImageDto>, ProblemHttpResult>> PatchAsync(
         Guid id,
         PatchImageRequest body,
@@ -192,6 +196,7 @@ internal static class ImagesEndpoints
     }
 
     /// <summary>Delete an image.</summary>
+    /// <param name="id" example="0193a5f0-7c1e-7b3a-9d2e-4f5a6b7c8d9e">Image id.</param>
     internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, IImageLibrary library, CancellationToken cancellationToken) =>
         await library.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SearchService.Api.Hosting;
 using SearchService.Api.Ingest;
+using SearchService.Api.OpenApi;
 using SearchService.Api.Security;
 using SearchService.Core.Ingest;
 
@@ -24,18 +25,35 @@ public static class IngestEndpoints
         group.MapPost("/", StartJobAsync)
             .WithName("StartIngestJob")
             .WithSummary("Starts a job from a multipart upload (image files, .zip, .tar, .tar.gz) or a JSON server folder.")
-            .Accepts<FolderJobRequest>("application/json", "multipart/form-data")
+            .WithDescription(
+                "multipart/form-data: any number of file parts (images or archives, streamed to disk, up to `Ingest:MaxUploadBytes`) " +
+                "and optional `tags` fields. JSON: `{\"path\": \"/photos/2024\", \"recursive\": true, \"tags\": [\"2024\"]}` for a " +
+                "folder on the server inside `Ingest:AllowedRoots`. The job runs in the background (it resumes after a restart); " +
+                "follow it with `GET /api/ingest/jobs/{id}` or its `/events` stream. Identical images are stored once.")
+            // Routing answers 415 to content types not declared here; the filter gives JSON its own schema.
+            .Accepts<IngestUploadForm>("multipart/form-data", "application/json")
+            .WithMetadata(new AlsoAcceptsJsonAttribute(typeof(FolderJobRequest)))
+            .Produces<IngestJobResponse>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .DisableAntiforgery()
             .DisableRequestTimeout()
             .RequireAuthorization(ApiKeyPolicies.Write)
             .RequireRateLimiting(RateLimitPolicies.Ingest);
         group.MapDelete("/{id:guid}", CancelJobAsync).WithName("CancelIngestJob").WithSummary("Cancels a job.")
+            .WithDescription("Files already stored stay stored; the rest are not processed. A job that has ended answers 409.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(ApiKeyPolicies.Write);
         group.MapGet("/", ListJobsAsync).WithName("ListIngestJobs").WithSummary("Jobs, newest first.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .RequireAuthorization(ApiKeyPolicies.Read);
         group.MapGet("/{id:guid}", GetJobAsync).WithName("GetIngestJob").WithSummary("A job with totals, rate, ETA and per-file errors (paged).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(ApiKeyPolicies.Read);
         group.MapGet("/{id:guid}/events", StreamEvents).WithName("IngestJobEvents").WithSummary("Server-Sent Events with the job's progress until it ends.")
+            .WithDescription("An event `progress` (the job as JSON) every `Ingest:ProgressIntervalMilliseconds` while it runs, then one `end`.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .DisableRequestTimeout()
             .RequireAuthorization(ApiKeyPolicies.Read);
         return group;
@@ -87,6 +105,9 @@ public static class IngestEndpoints
         return TypedResults.AcceptedAtRoute(IngestJobResponse.From(job, null, null), "GetIngestJob", new { id });
     }
 
+    /// <param name="id">Job id.</param>
+    /// <param name="errorsAfter">The <c>errors.nextCursor</c> of the previous page of per-file errors.</param>
+    /// <param name="errorsLimit" example="100">Per-file errors per page (1–500).</param>
     internal static async Task<Results<Ok<IngestJobResponse>, ProblemHttpResult>> GetJobAsync(
         Guid id,
         IIngestJobStore jobs,
@@ -109,6 +130,8 @@ public static class IngestEndpoints
         return TypedResults.Ok(IngestJobResponse.From(job, runner.GetLive(id, job.Totals.Pending), page));
     }
 
+    /// <param name="cursor">The <c>nextCursor</c> of the previous page.</param>
+    /// <param name="limit" example="50">Jobs per page (1–500).</param>
     internal static async Task<Results<Ok<IngestJobPage>, ProblemHttpResult>> ListJobsAsync(
         IIngestJobStore jobs,
         IngestJobRunner runner,
@@ -128,6 +151,7 @@ public static class IngestEndpoints
         }
     }
 
+    /// <param name="id">Job id.</param>
     internal static async Task<Results<Ok<IngestJobResponse>, ProblemHttpResult>> CancelJobAsync(
         Guid id,
         IIngestJobStore jobs,
@@ -150,6 +174,7 @@ public static class IngestEndpoints
         return TypedResults.Ok(IngestJobResponse.From(job, null, null));
     }
 
+    /// <param name="id">Job id.</param>
     internal static async Task<Results<ServerSentEventsResult<IngestJobResponse>, ProblemHttpResult>> StreamEvents(
         Guid id,
         IIngestJobStore jobs,

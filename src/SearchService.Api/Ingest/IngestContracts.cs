@@ -9,6 +9,12 @@ namespace SearchService.Api.Ingest;
 public sealed record FolderJobRequest(string? Path, bool? Recursive, IReadOnlyList<string>? Tags);
 
 /// <summary>Counts over a job's files: <c>queued + done + duplicates + skipped + failed = total</c>.</summary>
+/// <param name="Total">Files found (archive entries count one by one).</param>
+/// <param name="Queued">Files not processed yet.</param>
+/// <param name="Done">Files stored as new images.</param>
+/// <param name="Duplicates">Files whose bytes were already stored.</param>
+/// <param name="Skipped">Folder files unchanged since an earlier job (same size and modification time).</param>
+/// <param name="Failed">Files refused; see <c>errors</c>.</param>
 public sealed record IngestTotalsResponse(long Total, long Queued, long Done, long Duplicates, long Skipped, long Failed)
 {
     public static IngestTotalsResponse From(IngestTotals totals) =>
@@ -16,9 +22,14 @@ public sealed record IngestTotalsResponse(long Total, long Queued, long Done, lo
 }
 
 /// <summary>A failed file and why.</summary>
+/// <param name="FileId">Position of the file in the job (also the error cursor).</param>
+/// <param name="Name">Path inside the folder or archive, or the uploaded file name.</param>
+/// <param name="Reason">Why it was refused.</param>
 public sealed record IngestFileErrorResponse(long FileId, string Name, string Reason);
 
 /// <summary>A page of per-file errors; pass <c>errorsAfter=NextCursor</c> for the next one.</summary>
+/// <param name="Items">Errors in file order.</param>
+/// <param name="NextCursor">Pass as <c>errorsAfter</c> for the next page; null on the last page.</param>
 public sealed record IngestErrorPage(IReadOnlyList<IngestFileErrorResponse> Items, long? NextCursor);
 
 /// <summary>An ingest job.</summary>
@@ -67,4 +78,16 @@ public sealed record IngestJobResponse(
 }
 
 /// <summary>A page of jobs, newest first.</summary>
+/// <param name="Items">Jobs on this page (without their per-file errors).</param>
+/// <param name="NextCursor">Pass as <c>cursor</c> for the next page; null on the last page.</param>
 public sealed record IngestJobPage(IReadOnlyList<IngestJobResponse> Items, string? NextCursor);
+
+/// <summary>The upload form of <c>POST /api/ingest/jobs</c> as Swagger UI shows it (the handler streams the parts itself).</summary>
+internal sealed class IngestUploadForm
+{
+    /// <summary>Images and archives (.zip, .tar, .tar.gz).</summary>
+    public required IFormFileCollection Files { get; init; }
+
+    /// <summary>Tags for every stored image, comma-separated (the field may repeat).</summary>
+    public string? Tags { get; init; }
+}

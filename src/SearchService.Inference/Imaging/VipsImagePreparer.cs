@@ -103,6 +103,11 @@ public sealed class VipsImagePreparer : IImagePreparer
 
     private VipsImage LoadHeader(ImageFormat format, ReadOnlySpan<byte> data)
     {
+        if (ContainerPrecheck.ClaimedSize(format, data) is var (claimedWidth, claimedHeight))
+        {
+            CheckSize(claimedWidth, claimedHeight);
+        }
+
         var header = Load(format, data, shrink: 1);
         try
         {
@@ -119,6 +124,11 @@ public sealed class VipsImagePreparer : IImagePreparer
     /// <summary>A loader for exactly the detected format; opening it reads the header only (sequential access).</summary>
     private static VipsImage Load(ImageFormat format, ReadOnlySpan<byte> data, int shrink)
     {
+        if (format == ImageFormat.Png && ContainerPrecheck.PngWithoutText(data) is { } withoutText)
+        {
+            data = withoutText;
+        }
+
         try
         {
             using var load = VipsOperation.Create(LoaderFor(format));
