@@ -113,6 +113,31 @@ public sealed unsafe class VipsOperation : IDisposable
             : throw WrongType(name, "an image", type);
     }
 
+    /// <summary>Sets an array-of-numbers argument (e.g. <c>linear</c>'s <c>a</c> and <c>b</c>, one value per band or one for all).</summary>
+    public VipsOperation Set(string name, ReadOnlySpan<double> values)
+    {
+        var type = ArgumentType(name);
+        if (type != VipsNative.vips_array_double_get_type())
+        {
+            throw WrongType(name, "an array of numbers", type);
+        }
+
+        nint array;
+        fixed (double* numbers = values)
+        {
+            array = VipsNative.vips_array_double_new(numbers, values.Length);
+        }
+
+        try
+        {
+            return SetValue(name, type, gvalue => GObjectNative.g_value_set_boxed(gvalue, array));
+        }
+        finally
+        {
+            VipsNative.vips_area_unref(array);
+        }
+    }
+
     /// <summary>
     /// Sets a blob argument (a loader's <c>buffer</c>) to a copy of <paramref name="data"/> that libvips owns, so no
     /// managed memory has to stay pinned while lazy images still read from it.

@@ -21,26 +21,38 @@ public sealed class PilParityTests(ITestOutputHelper output)
     private const double MaxBound = 0.05;
 
     /// <summary>
-    /// Files where PIL is not the truth, compared against the file PIL reads correctly instead: PIL converts CMYK
-    /// without its profile, clips 16-bit grey to white, and cannot open HEIF/AVIF. Bounds are loose (lossy or
-    /// colour-managed copies of the same picture), proving only that the right picture came out.
+    /// Files where PIL is not the truth, compared against the file PIL reads correctly instead: PIL clips 16-bit grey
+    /// to white and cannot open HEIF/AVIF. Bounds are loose for the lossy copies, proving only that the right picture
+    /// came out. (CMYK without a profile is converted by PIL's own formula and compared like any other file.)
     /// </summary>
     private static readonly Dictionary<string, (string Reference, double Mean, string Why)> ByDesign = new(StringComparer.Ordinal)
     {
-        ["pil_sample_cmyk.jpg"] = ("pil_sample_rgb.jpg", 0.15, "CMYK through the ICC profile; PIL converts naively"),
         ["camera_gray16.png"] = ("../../photos/camera.png", 0.01, "16-bit scaled to 8-bit; PIL clips 16-bit grey to white"),
         ["hopper.heif"] = ("hopper.png", 0.15, "HEIF: PIL cannot read it; compared with the lossless PNG"),
         ["hopper.avif"] = ("hopper.png", 0.15, "AVIF: PIL cannot read it; compared with the lossless PNG"),
     };
 
-    public static TheoryData<string> Configurations => new() { "shortest-bicubic-224", "squash-bilinear-224", "longest-bicubic-224", "shortest-bicubic-64" };
+    /// <summary>
+    /// Shrink-on-load decodes big JPEG/WebP files through libjpeg's scaled IDCT, a different low-pass filter from
+    /// PIL's full decode + cubic: the mean stays within the target, single pixels of fine periodic texture (the
+    /// glass-block wall in Wine_by_Jakkub_Mede.jpg) do not. Exact mode (no shrink-on-load) must meet both targets.
+    /// </summary>
+    private const double ShrunkMaxBound = 0.25;
+
+    public static TheoryData<string> Configurations => new()
+    {
+        "shortest-bicubic-224-exact", "shortest-bicubic-224-fast", "squash-bilinear-224-fast", "longest-bicubic-224-fast",
+        "shortest-bicubic-64-fast", "shortest-nearest-224-exact",
+    };
 
     [Theory]
     [MemberData(nameof(Configurations))]
     public async Task Tensors_match_PIL_on_photos_and_formats(string configuration)
     {
         var preprocessing = Parse(configuration);
-        var preparer = Preparers.Create(preprocessing);
+        var fast = configuration.EndsWith("-fast", StringComparison.Ordinal);
+        var preparer = Preparers.Create(preprocessing, new() { ShrinkOnLoad = fast });
+        var exact = Preparers.Create(preprocessing, new() { ShrinkOnLoad = false });
         var files = Directory.GetFiles(Preparers.Photos).Where(file => !file.EndsWith(".tsv", StringComparison.Ordinal))
             .Concat(Directory.GetFiles(Path.Combine(Preparers.EdgeCases, "formats")))
             .Concat(Directory.GetFiles(Path.Combine(Preparers.EdgeCases, "exif-orientation")))
@@ -90,9 +102,11 @@ public sealed class PilParityTests(ITestOutputHelper output)
             Assert.Equal(reference.Length, ours.Tensor.Length);
             var (max, mean) = Difference(ours.Tensor, reference);
             var special = ByDesign.TryGetValue(name, out var why);
-            var (meanBound, maxBound) = special ? (why.Mean, double.PositiveInfinity) : (MeanBound, MaxBound);
+            // An image the fast path decoded differently from the exact one went through shrink-on-load.
+            var shrunk = fast && !special && Difference(ours.Tensor, exact.Prepare(await File.ReadAllBytesAsync(files[i]), new PrepareOptions(0), CancellationToken.None).Tensor).Max > 0;
+            var (meanBound, maxBound) = special ? (why.Mean, double.PositiveInfinity) : (MeanBound, shrunk ? ShrunkMaxBound : MaxBound);
             table.AppendLine(CultureInfo.InvariantCulture,
-                $"{name} | {ours.Probe.Width}x{ours.Probe.Height} | {max:F4} | {mean:F5} | {(special ? $"vs {Path.GetFileName(why.Reference)}: {why.Why}" : string.Empty)}");
+                $"{name} | {ours.Probe.Width}x{ours.Probe.Height} | {max:F4} | {mean:F5} | {(special ? $"vs {Path.GetFileName(why.Reference)}: {why.Why}" : shrunk ? "shrink-on-load" : string.Empty)}");
             compared++;
             if (mean > meanBound || max > maxBound)
             {

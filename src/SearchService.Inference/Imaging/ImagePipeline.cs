@@ -19,6 +19,13 @@ internal sealed class ImagePipeline : IDisposable
     internal VipsImage Call(string nickname, VipsImage input, Action<VipsOperation>? configure = null, string inputName = "in") =>
         Keep(VipsOperation.Call(nickname, input, configure, inputName));
 
+    /// <summary>An operation on two images (<c>left</c>, <c>right</c>), e.g. <c>multiply</c>.</summary>
+    internal VipsImage Call(string nickname, VipsImage left, VipsImage right)
+    {
+        using var operation = VipsOperation.Create(nickname);
+        return Keep(operation.Set("left", left).Set("right", right).Build().GetImage("out"));
+    }
+
     public void Dispose()
     {
         for (var i = images.Count - 1; i >= 0; i--)

@@ -26,6 +26,12 @@ public sealed class ImagingOptions
     public string? LibraryPath { get; set; }
 
     /// <summary>
+    /// Decode large JPEG and WebP files at a reduced scale (still at least 4× the model's input) instead of fully
+    /// (default true): 2-4× faster on camera photos. False gives tensors identical to PIL's, pixel for pixel.
+    /// </summary>
+    public bool ShrinkOnLoad { get; set; } = true;
+
+    /// <summary>
     /// Apply embedded ICC profiles of RGB and grey images (default false: the reference, PIL's <c>convert("RGB")</c>,
     /// ignores them and the model was trained that way). CMYK images are always converted through a profile.
     /// </summary>

@@ -5,8 +5,9 @@ namespace SearchService.Inference.Imaging;
 /// <summary>
 /// Pillow's separable resampling for 8-bit RGB, written from its published algorithm: per output pixel a window of
 /// input pixels centred on <c>(x + 0.5) · scale</c>, weighted by the kernel stretched by the reduction factor,
-/// normalised, in 22-bit fixed point, horizontal pass first and each pass rounded to 8 bits. Used where libvips has
-/// no PIL-compatible path (enlarging, and nearest-neighbour), so small images match the reference exactly.
+/// normalised, in 22-bit fixed point, horizontal pass first and each pass rounded to 8 bits. libvips's reduce is
+/// close (its vector path uses coarser coefficients: up to 5 levels apart) and cannot enlarge or pick nearest
+/// pixels PIL's way, so the model input is resized here and matches PIL exactly for the same decoded pixels.
 /// </summary>
 internal static class PilResampler
 {
@@ -33,19 +34,32 @@ internal static class PilResampler
         return current;
     }
 
-    /// <summary>PIL's NEAREST: the input pixel under each output pixel's centre.</summary>
+    /// <summary>
+    /// PIL's NEAREST (its affine scale path): source positions start at half a step and advance by repeated
+    /// addition, as there, so the floating-point drift picks the same pixel at exact boundaries.
+    /// </summary>
     private static byte[] Nearest(byte[] pixels, int width, int height, int newWidth, int newHeight)
     {
         var output = new byte[newWidth * newHeight * 3];
         var xScale = (double)width / newWidth;
         var yScale = (double)height / newHeight;
+        var columns = new int[newWidth];
+        var position = xScale * 0.5;
+        for (var x = 0; x < newWidth; x++)
+        {
+            columns[x] = Math.Min(width - 1, (int)position);
+            position += xScale;
+        }
+
+        position = yScale * 0.5;
         for (var y = 0; y < newHeight; y++)
         {
-            var sourceY = Math.Min(height - 1, (int)((y + 0.5) * yScale));
+            var sourceRow = pixels.AsSpan(Math.Min(height - 1, (int)position) * width * 3, width * 3);
+            position += yScale;
+            var outRow = output.AsSpan(y * newWidth * 3, newWidth * 3);
             for (var x = 0; x < newWidth; x++)
             {
-                var sourceX = Math.Min(width - 1, (int)((x + 0.5) * xScale));
-                pixels.AsSpan(((sourceY * width) + sourceX) * 3, 3).CopyTo(output.AsSpan(((y * newWidth) + x) * 3));
+                sourceRow.Slice(columns[x] * 3, 3).CopyTo(outRow[(x * 3)..]);
             }
         }
 
@@ -54,32 +68,68 @@ internal static class PilResampler
 
     private static byte[] Pass(byte[] input, int width, int height, int newSize, Interpolation interpolation, bool horizontal)
     {
-        var inSize = horizontal ? width : height;
-        var (bounds, weights, kernelSize) = Coefficients(inSize, newSize, interpolation);
-        var (outWidth, outHeight) = horizontal ? (newSize, height) : (width, newSize);
-        var output = new byte[outWidth * outHeight * 3];
-        var rounding = 1 << (PrecisionBits - 1);
-        for (var y = 0; y < outHeight; y++)
+        var (bounds, weights, kernelSize) = Coefficients(horizontal ? width : height, newSize, interpolation);
+        return horizontal
+            ? Horizontal(input, width, height, newSize, bounds, weights, kernelSize)
+            : Vertical(input, width, newSize, bounds, weights, kernelSize);
+    }
+
+    private static byte[] Horizontal(byte[] input, int width, int height, int newWidth, int[] bounds, int[] weights, int kernelSize)
+    {
+        var output = new byte[newWidth * height * 3];
+        const int rounding = 1 << (PrecisionBits - 1);
+        for (var y = 0; y < height; y++)
         {
-            for (var x = 0; x < outWidth; x++)
+            var row = input.AsSpan(y * width * 3, width * 3);
+            var outRow = output.AsSpan(y * newWidth * 3, newWidth * 3);
+            for (var x = 0; x < newWidth; x++)
             {
-                var target = horizontal ? x : y;
-                var first = bounds[target * 2];
-                var count = bounds[(target * 2) + 1];
-                var k = weights.AsSpan(target * kernelSize, count);
+                var first = bounds[x * 2];
+                var k = weights.AsSpan(x * kernelSize, bounds[(x * 2) + 1]);
+                var window = row.Slice(first * 3, k.Length * 3);
                 int red = rounding, green = rounding, blue = rounding;
-                for (var i = 0; i < count; i++)
+                for (var i = 0; i < k.Length; i++)
                 {
-                    var source = horizontal ? ((y * width) + first + i) * 3 : ((((first + i) * width) + x) * 3);
-                    red += input[source] * k[i];
-                    green += input[source + 1] * k[i];
-                    blue += input[source + 2] * k[i];
+                    var weight = k[i];
+                    red += window[i * 3] * weight;
+                    green += window[(i * 3) + 1] * weight;
+                    blue += window[(i * 3) + 2] * weight;
                 }
 
-                var offset = ((y * outWidth) + x) * 3;
-                output[offset] = Clip(red);
-                output[offset + 1] = Clip(green);
-                output[offset + 2] = Clip(blue);
+                outRow[x * 3] = Clip(red);
+                outRow[(x * 3) + 1] = Clip(green);
+                outRow[(x * 3) + 2] = Clip(blue);
+            }
+        }
+
+        return output;
+    }
+
+    /// <summary>Row by row: each output row accumulates whole input rows, which keeps memory access sequential.</summary>
+    private static byte[] Vertical(byte[] input, int width, int newHeight, int[] bounds, int[] weights, int kernelSize)
+    {
+        var stride = width * 3;
+        var output = new byte[newHeight * stride];
+        var sums = new int[stride];
+        for (var y = 0; y < newHeight; y++)
+        {
+            sums.AsSpan().Fill(1 << (PrecisionBits - 1));
+            var first = bounds[y * 2];
+            var k = weights.AsSpan(y * kernelSize, bounds[(y * 2) + 1]);
+            for (var i = 0; i < k.Length; i++)
+            {
+                var weight = k[i];
+                var row = input.AsSpan((first + i) * stride, stride);
+                for (var x = 0; x < row.Length; x++)
+                {
+                    sums[x] += row[x] * weight;
+                }
+            }
+
+            var outRow = output.AsSpan(y * stride, stride);
+            for (var x = 0; x < outRow.Length; x++)
+            {
+                outRow[x] = Clip(sums[x]);
             }
         }
 

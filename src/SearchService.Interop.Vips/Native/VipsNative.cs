@@ -65,6 +65,12 @@ internal static unsafe partial class VipsNative
     internal static partial nuint vips_blob_get_type();
 
     [LibraryImport(VipsLibraries.Vips)]
+    internal static partial nuint vips_array_double_get_type();
+
+    [LibraryImport(VipsLibraries.Vips)]
+    internal static partial nint vips_array_double_new(double* array, int count);
+
+    [LibraryImport(VipsLibraries.Vips)]
     internal static partial nint vips_blob_copy(byte* data, nuint length);
 
     [LibraryImport(VipsLibraries.Vips)]
