@@ -1,12 +1,7 @@
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using SearchService.Api.Tests.Support;
 using SearchService.Core.Images;
-using SearchService.Core.Models;
 using SearchService.Core.Storage;
-using SearchService.Inference;
-using SearchService.Inference.Imaging;
-using SearchService.Storage.Sqlite;
 using SearchService.Testing;
 using Xunit;
 using static SearchService.Api.Tests.Cli.CliServerModeTests;
@@ -49,7 +44,7 @@ public sealed class CliLocalModeTests : IDisposable
         var scores = rows.Select(row => float.Parse(row[1], CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(scores.OrderDescending(), scores);
 
-        await using var store = await StoreView.OpenAsync(_data, TestPaths.DemoModel);
+        await using var store = await DataFolderView.OpenAsync(_data, TestPaths.DemoModel);
         Assert.Equal(24, await store.Catalog.CountAsync(CancellationToken.None));
         Assert.Equal(24, await store.Vectors.CountAsync(store.Collection, null, CancellationToken.None));
         var white = await store.Catalog.FindBySha256Async(TestImagesSha(Path.Combine(Shapes, "01-white-diamond.png")), CancellationToken.None);
@@ -86,7 +81,7 @@ public sealed class CliLocalModeTests : IDisposable
             Assert.Contains($"searchctl: failed: {name}: ", result.Error, StringComparison.Ordinal);
         }
 
-        await using var store = await StoreView.OpenAsync(_data, TestPaths.DemoModel);
+        await using var store = await DataFolderView.OpenAsync(_data, TestPaths.DemoModel);
         Assert.Equal(2, await store.Catalog.CountAsync(CancellationToken.None));
     }
 
@@ -103,7 +98,7 @@ public sealed class CliLocalModeTests : IDisposable
         Assert.Equal(0, second.Code);
         Assert.StartsWith("reindex tiny-random-clip_32: 24 images: 0 embedded, 24 already there, 0 failed", second.Output, StringComparison.Ordinal);
 
-        await using var tiny = await StoreView.OpenAsync(_data, TestPaths.TinyModel);
+        await using var tiny = await DataFolderView.OpenAsync(_data, TestPaths.TinyModel);
         Assert.Equal(24, await tiny.Vectors.CountAsync(tiny.Collection, null, CancellationToken.None));
         // Each vector is the new model's embedding of the stored original, with the catalog's payload.
         var record = (await tiny.Catalog.ListAsync(ImageFilter.None, null, 1, CancellationToken.None)).Items[0];
@@ -111,7 +106,7 @@ public sealed class CliLocalModeTests : IDisposable
         var prepared = tiny.Preparer.Prepare(original, new PrepareOptions(0), CancellationToken.None);
         var expected = (await tiny.ImageEncoder.EncodeAsync([prepared.Tensor], CancellationToken.None))[0];
         Assert.Equal(expected, (await tiny.Vectors.GetVectorAsync(tiny.Collection, record.Id, CancellationToken.None))!, new FloatTolerance(1e-5f));
-        await using var demo = await StoreView.OpenAsync(_data, TestPaths.DemoModel);
+        await using var demo = await DataFolderView.OpenAsync(_data, TestPaths.DemoModel);
         Assert.Equal(24, await demo.Vectors.CountAsync(demo.Collection, null, CancellationToken.None));
     }
 
@@ -134,7 +129,7 @@ public sealed class CliLocalModeTests : IDisposable
         Assert.Contains("searchctl: error:", refused.Error, StringComparison.Ordinal);
         qdrant.Fake.AssertConforms();
 
-        await using var store = await StoreView.OpenAsync(_data, TestPaths.DemoModel);
+        await using var store = await DataFolderView.OpenAsync(_data, TestPaths.DemoModel);
         var target = qdrant.Fake.Collection(store.Collection.Name)!;
         Assert.Equal(24, target.Count);
         await foreach (var id in store.Vectors.ListIdsAsync(store.Collection, CancellationToken.None))
@@ -168,49 +163,5 @@ public sealed class CliLocalModeTests : IDisposable
         public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
 
         public int GetHashCode(float obj) => 0;
-    }
-
-    /// <summary>A data folder and a model opened through the public registrations, to check what a command left.</summary>
-    private sealed class StoreView : IAsyncDisposable
-    {
-        private readonly ServiceProvider _services;
-
-        private StoreView(ServiceProvider services)
-        {
-            _services = services;
-            var model = services.GetRequiredService<ModelDescriptor>();
-            Collection = new VectorCollection(model.CollectionName, model.EmbeddingDimensions);
-        }
-
-        public VectorCollection Collection { get; }
-
-        public IImageCatalog Catalog => _services.GetRequiredService<IImageCatalog>();
-
-        public IVectorStore Vectors => _services.GetRequiredService<IVectorStore>();
-
-        public IBlobStore Blobs => _services.GetRequiredService<IBlobStore>();
-
-        public IImagePreparer Preparer => _services.GetRequiredService<IImagePreparer>();
-
-        public IImageEncoder ImageEncoder => _services.GetRequiredService<IImageEncoder>();
-
-        public ITextEncoder TextEncoder => _services.GetRequiredService<ITextEncoder>();
-
-        public static async Task<StoreView> OpenAsync(string data, string model)
-        {
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Storage:DataPath"] = data,
-                ["Model:Path"] = model,
-                ["Model:AllowDownload"] = "false",
-            }).Build();
-            var services = new ServiceCollection().AddLogging();
-            services.AddInference(configuration).AddImaging(configuration).AddEmbeddedCatalog(configuration).AddEmbeddedVectorStore(configuration);
-            var view = new StoreView(services.BuildServiceProvider());
-            await view.Vectors.EnsureCollectionAsync(view.Collection, CancellationToken.None);
-            return view;
-        }
-
-        public ValueTask DisposeAsync() => _services.DisposeAsync();
     }
 }
