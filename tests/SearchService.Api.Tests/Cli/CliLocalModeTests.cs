@@ -1,7 +1,9 @@
 using System.Globalization;
 using SearchService.Api.Tests.Support;
 using SearchService.Core.Images;
+using SearchService.Core.Ingest;
 using SearchService.Core.Storage;
+using SearchService.Storage.Sqlite.Jobs;
 using SearchService.Testing;
 using Xunit;
 using static SearchService.Api.Tests.Cli.CliServerModeTests;
@@ -57,6 +59,32 @@ public sealed class CliLocalModeTests : IDisposable
         Assert.Equal(caption.Zip(stored, (a, b) => a * b).Sum(), scores[0], 3);
         Assert.NotNull(store.Blobs.GetPath(white.Sha256, BlobKind.Original));
         Assert.NotNull(store.Blobs.GetPath(white.Sha256, BlobKind.Thumbnail));
+    }
+
+    [Fact]
+    public async Task An_interrupted_local_job_is_resumed_by_the_same_command()
+    {
+        // What a run killed right after its scan leaves: the job recorded, enumerated and running, no file finished.
+        var jobId = Guid.NewGuid();
+        using (var jobs = new SqliteIngestJobStore(Path.Combine(_data, "jobs.db"), TimeProvider.System))
+        {
+            var entries = Directory.GetFiles(Shapes, "*.png").Order(StringComparer.Ordinal)
+                .Select(path => new IngestFileEntry(path, Path.GetFileName(path), new FileInfo(path).Length, File.GetLastWriteTimeUtc(path))).ToArray();
+            await jobs.CreateAsync(jobId, new IngestSource(IngestSourceKind.Folder, Shapes, false, []), enumerated: false, CancellationToken.None);
+            await jobs.AddFilesAsync(jobId, entries, CancellationToken.None);
+            await jobs.MarkEnumeratedAsync(jobId, CancellationToken.None);
+            await jobs.SetStateAsync(jobId, IngestJobState.Running, null, CancellationToken.None);
+        }
+
+        var resumed = await RunAsync("ingest", Shapes, "--data", _data, "--model", TestPaths.DemoModel);
+        var other = await RunAsync("ingest", Shapes, "--data", _data, "--model", TestPaths.DemoModel, "--recursive");
+
+        Assert.Equal(0, resumed.Code);
+        Assert.EndsWith($"(job {jobId})", resumed.Output.Trim(), StringComparison.Ordinal);
+        Assert.StartsWith("ingest completed: 24 files: 24 stored, 0 duplicates, 0 skipped, 0 failed", resumed.Output, StringComparison.Ordinal);
+        // Another source (here: recursive) is another job; the files are known, so it skips them all.
+        Assert.DoesNotContain(jobId.ToString(), other.Output, StringComparison.Ordinal);
+        Assert.StartsWith("ingest completed: 24 files: 0 stored, 0 duplicates, 24 skipped", other.Output, StringComparison.Ordinal);
     }
 
     [Fact]

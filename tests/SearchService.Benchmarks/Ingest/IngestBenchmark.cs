@@ -97,6 +97,7 @@ public static class IngestBenchmark
             var reference = await RunReferenceAsync(modelFolder, files, batch, cores, Path.Combine(work, "reference"));
             Console.WriteLine("PyTorch + PIL reference (tests/fixtures/reference/torch_ingest.py, same files, same model):");
             Console.WriteLine(Invariant($"  {reference.Images} images in {reference.Seconds:0.00} s = {reference.ImagesPerSecond:0.00} images/s; torch {reference.Torch}, {reference.Threads} threads, BLAS {reference.Blas}"));
+            Console.WriteLine(Invariant($"  CPU {reference.CpuSeconds:0.0} s = {reference.CpuSeconds / reference.Images * 1000:0} ms per image (the job: {endToEnd.CpuSeconds / endToEnd.Images * 1000:0} ms, {reference.CpuSeconds / reference.Images / (endToEnd.CpuSeconds / endToEnd.Images):0.00} x less)"));
             Console.WriteLine("  stage seconds: " + string.Join(", ", reference.Stages.Select(stage => Invariant($"{stage.Key} {stage.Value:0.00}"))));
             Console.WriteLine();
             Console.WriteLine(Invariant($"Summary: end to end {endToEnd.ImagesPerSecond:0.00} images/s = {endToEnd.ImagesPerSecond / bound:0.00} x bound ({bound:0.00}; CPU-normalised {perImage / (endToEnd.CpuSeconds / endToEnd.Images):0.00}), {endToEnd.ImagesPerSecond / reference.ImagesPerSecond:0.00} x the PyTorch reference ({reference.ImagesPerSecond:0.00}); load average after {LoadAverage()}"));
@@ -240,6 +241,7 @@ public static class IngestBenchmark
             root.GetProperty("images").GetInt32(),
             root.GetProperty("seconds").GetDouble(),
             root.GetProperty("images_per_second").GetDouble(),
+            root.GetProperty("cpu_seconds").GetDouble(),
             root.GetProperty("stages").EnumerateObject().ToDictionary(stage => stage.Name, stage => stage.Value.GetDouble()),
             root.GetProperty("threads").GetInt32(),
             root.GetProperty("torch").GetString()!,
@@ -294,7 +296,7 @@ public static class IngestBenchmark
         public double ImagesPerSecond => Images / WallSeconds;
     }
 
-    private sealed record ReferenceResult(int Images, double Seconds, double ImagesPerSecond, Dictionary<string, double> Stages, int Threads, string Torch, string Blas);
+    private sealed record ReferenceResult(int Images, double Seconds, double ImagesPerSecond, double CpuSeconds, Dictionary<string, double> Stages, int Threads, string Torch, string Blas);
 
     private sealed class FileReader : IIngestFileReader
     {
