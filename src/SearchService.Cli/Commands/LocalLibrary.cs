@@ -45,12 +45,10 @@ internal sealed class LocalLibrary : IAsyncDisposable
     }
 
     /// <summary>The options that select local mode: <c>--data</c> and <c>--model</c>, with the model's execution options.</summary>
-    public static IReadOnlyList<CliOption> Options { get; } =
-    [
-        new("data", "DIR", "Local mode: the data folder of the embedded store (Storage:DataPath), as the service uses it; created if missing."),
-        new("model", "DIR", "Local mode: model folder in the Immich layout (config.json, textual/, visual/)."),
-        .. ModelArguments.Options.Where(option => option.Name != "model"),
-    ];
+    public static IReadOnlyList<CliOption> Options { get; } = BuildOptions(localOnly: false);
+
+    /// <summary>The same for commands that only work locally: <c>--data</c> and <c>--model</c> are required.</summary>
+    public static IReadOnlyList<CliOption> RequiredOptions { get; } = BuildOptions(localOnly: true);
 
     public string DataPath { get; }
 
@@ -108,6 +106,17 @@ internal sealed class LocalLibrary : IAsyncDisposable
             host.Dispose();
             throw;
         }
+    }
+
+    private static CliOption[] BuildOptions(bool localOnly)
+    {
+        string Describe(string text) => localOnly ? char.ToUpperInvariant(text[0]) + text[1..] : "Local mode: " + text;
+        return
+        [
+            new("data", "DIR", Describe("the data folder of the embedded store (Storage:DataPath), as the service uses it; created if missing."), Required: localOnly),
+            new("model", "DIR", Describe("model folder in the Immich layout (config.json, textual/, visual/)."), Required: localOnly),
+            .. ModelArguments.Options.Where(option => option.Name != "model"),
+        ];
     }
 
     /// <summary>The service's adapters and the domain's library over them (what the API host registers, minus HTTP).</summary>

@@ -33,7 +33,7 @@ internal sealed class MigrateCommand : ICliCommand
         new("qdrant-url", "URL", "Qdrant REST URL, e.g. http://localhost:6333 (VectorStore:Qdrant:Url).", Required: true),
         new("qdrant-api-key", "KEY", "Qdrant API key (VectorStore:Qdrant:ApiKey)."),
         new("restart", null, "Ignore the checkpoint of an earlier run and copy everything."),
-        .. LocalLibrary.Options,
+        .. LocalLibrary.RequiredOptions,
     ];
 
     public async Task<int> RunAsync(CliArguments arguments, CliContext context, CancellationToken cancellationToken)

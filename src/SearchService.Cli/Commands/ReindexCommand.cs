@@ -22,7 +22,7 @@ internal sealed class ReindexCommand : ICliCommand
 
     public IReadOnlyList<CliOption> Options { get; } =
     [
-        .. LocalLibrary.Options,
+        .. LocalLibrary.RequiredOptions,
         new("decode-threads", "N", "Originals decoded at once (default: one per core)."),
     ];
 

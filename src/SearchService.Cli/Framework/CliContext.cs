@@ -45,6 +45,8 @@ public sealed class CliContext(TextWriter output, TextWriter error)
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddConfiguration(BuildConfiguration(arguments, overrides));
         ConfigureLogging(builder.Logging, arguments);
+        // A start-up failure is reported once, by the command runner, not also by the host's own logging.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
         register(builder.Services, builder.Configuration);
         builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
