@@ -161,7 +161,12 @@ public static unsafe class VipsRuntime
             var sinks = logSinks;
             if (sinks.Length == 0)
             {
-                Console.Error.WriteLine($"{entry.Domain} {entry.Level}: {entry.Message}");
+                // As GLib's default handler: only warnings and errors are shown without a sink.
+                if (entry.Level >= VipsLogLevel.Warning)
+                {
+                    Console.Error.WriteLine($"{entry.Domain} {entry.Level}: {entry.Message}");
+                }
+
                 return;
             }
 
@@ -188,12 +193,13 @@ public static unsafe class VipsRuntime
         }
     }
 
-    // GLogLevelFlags: ERROR 1<<2, CRITICAL 1<<3, WARNING 1<<4, MESSAGE 1<<5, INFO 1<<6, DEBUG 1<<7.
+    // GLogLevelFlags: ERROR 1<<2, CRITICAL 1<<3, WARNING 1<<4, MESSAGE 1<<5, INFO 1<<6, DEBUG 1<<7. libvips uses
+    // INFO for its chatty progress notes (modules found, mask sizes), which are debug output to a service.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static VipsLogLevel ToLevel(int flags) =>
         (flags & 0b1100) != 0 ? VipsLogLevel.Error
         : (flags & 0b1_0000) != 0 ? VipsLogLevel.Warning
-        : (flags & 0b110_0000) != 0 ? VipsLogLevel.Information
+        : (flags & 0b10_0000) != 0 ? VipsLogLevel.Information
         : VipsLogLevel.Debug;
 
     private sealed class LogSinkRegistration(Action<VipsLogMessage> sink) : IDisposable

@@ -86,6 +86,23 @@ internal static class HostileFiles
         yield return new("tiff-ifd-loop", Tiff(64, 64, nextIfdLoops: true), null);
     }
 
+    /// <summary>A valid, flat grey PNG of the given size (compresses to almost nothing, decodes at full cost).</summary>
+    internal static byte[] FlatPng(int width, int height)
+    {
+        var row = new byte[1 + (width * 3)];
+        row.AsSpan(1).Fill(128);
+        using var stream = new MemoryStream();
+        using (var zlib = new ZLibStream(stream, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            for (var y = 0; y < height; y++)
+            {
+                zlib.Write(row);
+            }
+        }
+
+        return Png(width, height, [Chunk("IDAT", stream.ToArray())]);
+    }
+
     private static byte[] Flip(byte[] data, Random random)
     {
         var copy = data.ToArray();

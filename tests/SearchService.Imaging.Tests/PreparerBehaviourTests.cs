@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using SearchService.Core.Images;
+using SearchService.Imaging.Tests.Support;
+using SearchService.Inference.Imaging;
+using Xunit;
+
+namespace SearchService.Imaging.Tests;
+
+/// <summary>Thumbnails, cancellation and concurrent use of one preparer.</summary>
+public sealed class PreparerBehaviourTests
+{
+    private readonly VipsImagePreparer preparer = Preparers.Create();
+
+    [Theory]
+    [InlineData(ThumbnailFormat.WebP, "image/webp", ImageFormat.WebP)]
+    [InlineData(ThumbnailFormat.Jpeg, "image/jpeg", ImageFormat.Jpeg)]
+    public void Thumbnails_come_upright_at_the_requested_size(ThumbnailFormat format, string mimeType, ImageFormat decodedAs)
+    {
+        var thumbnails = Preparers.Create(options: new() { ThumbnailFormat = format });
+        var portrait = thumbnails.Prepare(File.ReadAllBytes(Path.Combine(Preparers.Photos, "Portrait_6.jpg")), new PrepareOptions(320), CancellationToken.None);
+        Assert.Equal(mimeType, portrait.ThumbnailMimeType);
+        var probe = preparer.Probe(portrait.Thumbnail);
+        Assert.Equal((decodedAs, 213, 320), (probe.Format, probe.Width, probe.Height));
+
+        // Never enlarged; alpha and palettes are flattened like the tensor's pixels.
+        var small = thumbnails.Prepare(File.ReadAllBytes(Path.Combine(Preparers.EdgeCases, "formats", "transparent.png")), new PrepareOptions(320), CancellationToken.None);
+        Assert.Equal((200, 150), (preparer.Probe(small.Thumbnail).Width, preparer.Probe(small.Thumbnail).Height));
+
+        var none = thumbnails.Prepare(File.ReadAllBytes(Path.Combine(Preparers.Photos, "chelsea.png")), new PrepareOptions(0), CancellationToken.None);
+        Assert.Empty(none.Thumbnail);
+    }
+
+    [Fact]
+    public void A_cancelled_token_stops_before_decoding()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => preparer.Prepare(File.ReadAllBytes(Path.Combine(Preparers.Photos, "chelsea.png")), new PrepareOptions(), cancelled.Token));
+    }
+
+    [Fact]
+    public void Cancelling_during_a_decode_kills_it()
+    {
+        var big = HostileFiles.FlatPng(9000, 9000);
+        var clock = Stopwatch.StartNew();
+        preparer.Probe(big);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        Assert.ThrowsAny<OperationCanceledException>(() => preparer.Prepare(big, new PrepareOptions(), cancellation.Token));
+        // A full decode of 81 Mpx takes several seconds here; the kill flag ends it within a few strips.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"{clock.ElapsedMilliseconds} ms");
+
+        // The same preparer keeps working afterwards.
+        Assert.Equal(451, preparer.Prepare(File.ReadAllBytes(Path.Combine(Preparers.Photos, "chelsea.png")), new PrepareOptions(), CancellationToken.None).Probe.Width);
+    }
+
+    [Fact]
+    public void Parallel_preparations_give_the_serial_results()
+    {
+        var files = Directory.GetFiles(Path.Combine(Preparers.EdgeCases, "formats")).Where(file => !file.EndsWith(".bmp", StringComparison.Ordinal)).ToList();
+        var serial = files.ToDictionary(file => file, file => preparer.Prepare(File.ReadAllBytes(file), new PrepareOptions(), CancellationToken.None));
+        var work = Enumerable.Range(0, 4).SelectMany(_ => files).ToList();
+        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = 8 }, file =>
+        {
+            var prepared = preparer.Prepare(File.ReadAllBytes(file), new PrepareOptions(), CancellationToken.None);
+            Assert.Equal(serial[file].Tensor, prepared.Tensor);
+            Assert.Equal(serial[file].Thumbnail, prepared.Thumbnail);
+        });
+    }
+}

@@ -1,0 +1,29 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace SearchService.Imaging.Tests.Support;
+
+/// <summary>Keeps every log entry so tests can assert what was logged, at which level, with which event id.</summary>
+internal sealed class CollectingLoggerProvider : ILoggerProvider
+{
+    public ConcurrentQueue<LogEntry> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new CollectingLogger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class CollectingLogger(CollectingLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            owner.Entries.Enqueue(new LogEntry(category, logLevel, eventId.Id, formatter(state, exception)));
+    }
+}
+
+internal sealed record LogEntry(string Category, LogLevel Level, int EventId, string Message);
