@@ -10,6 +10,7 @@ public static class CommandTable
     [
         new TokenizeCommand(),
         new EmbedCommand(),
+        new PreprocessCommand(),
         new InfoCommand(),
     ];
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using SearchService.Cli.Framework;
+using SearchService.Core.Images;
 using SearchService.Inference;
+using SearchService.Inference.Imaging;
 using SearchService.Inference.Models;
 using SearchService.Inference.Onnx;
 
@@ -25,8 +27,11 @@ internal static class ModelArguments
         return Directory.Exists(folder) ? folder : throw new CliUsageException($"--model {folder} is not a folder.");
     }
 
-    /// <summary>Loads the model through the same registration the API uses (<c>AddInference</c>).</summary>
-    public static async Task<LoadedModel> LoadAsync(CliArguments arguments, CliContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads the model through the same registrations the API uses (<c>AddInference</c>, and <c>AddImaging</c> when
+    /// <paramref name="imaging"/> is set, so <c>Imaging:*</c> keys apply).
+    /// </summary>
+    public static async Task<LoadedModel> LoadAsync(CliArguments arguments, CliContext context, CancellationToken cancellationToken, bool imaging = false)
     {
         var overrides = new Dictionary<string, string?> { ["Model:Path"] = Folder(arguments) };
         switch (arguments.Value("provider"))
@@ -56,7 +61,14 @@ internal static class ModelArguments
             overrides["Inference:IntraOpThreads"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var services = context.BuildServices(arguments, overrides, (collection, configuration) => collection.AddInference(configuration));
+        var services = context.BuildServices(arguments, overrides, (collection, configuration) =>
+        {
+            collection.AddInference(configuration);
+            if (imaging)
+            {
+                collection.AddImaging(configuration);
+            }
+        });
         try
         {
             var host = services.GetRequiredService<ClipModelHost>();
@@ -77,6 +89,9 @@ internal sealed class LoadedModel(ServiceProvider services, ClipModel model, Ort
     public ClipModel Model => model;
 
     public OrtRuntimeHost Runtime => runtime;
+
+    /// <summary>The image preparer for this model (only when loaded with imaging).</summary>
+    public IImagePreparer ImagePreparer => services.GetRequiredService<IImagePreparer>();
 
     public ValueTask DisposeAsync() => services.DisposeAsync();
 }

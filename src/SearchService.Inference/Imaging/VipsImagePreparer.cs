@@ -67,7 +67,7 @@ public sealed class VipsImagePreparer : IImagePreparer
         cancellationToken.ThrowIfCancellationRequested();
 
         // Decode once into memory: autorot needs random access and two outputs read the pixels.
-        var rgb = ToRgb8(pipeline, source);
+        var rgb = ConvertToRgb8(format, pipeline, source);
         var decoded = pipeline.Keep(Materialise(format, rgb, cancellationToken));
         var upright = Orientation(header) is >= 2 and <= 8 ? pipeline.Call("autorot", decoded) : decoded;
         cancellationToken.ThrowIfCancellationRequested();
@@ -224,6 +224,22 @@ public sealed class VipsImagePreparer : IImagePreparer
 
     private const int ShrinkMargin = 4;
     private const int MinimumShrunkSide = 1024;
+
+    /// <summary>A colour layout libvips has no route from (say a two-band Lab TIFF) is the file's problem, not ours.</summary>
+    private VipsImage ConvertToRgb8(ImageFormat format, ImagePipeline pipeline, VipsImage image)
+    {
+        try
+        {
+            return ToRgb8(pipeline, image);
+        }
+        catch (VipsException error)
+        {
+            throw new ImageRejectedException(
+                ImageRejectionReason.UnsupportedFormat,
+                $"This {format.ToString().ToUpperInvariant()} file's colour layout ({image.Bands} bands, {image.Interpretation}, {image.Format}) cannot be converted to RGB.",
+                error);
+        }
+    }
 
     /// <summary>
     /// 8-bit sRGB with alpha dropped, as PIL's <c>convert("RGB")</c>: 16-bit to 8-bit, grey replicated into three

@@ -4,7 +4,8 @@ namespace SearchService.Storage.Sqlite.Vectors;
 
 /// <summary>
 /// What filters read of a point, precomputed at write: tag and metadata strings as ids from the index's term
-/// table (sorted, so a check is a binary search), instants as UTC ticks (<see cref="NoTicks"/> for no taken date).
+/// table (a point has a handful, so a check is a vectorised linear search), instants as UTC ticks
+/// (<see cref="NoTicks"/> for no taken date).
 /// </summary>
 internal readonly record struct PointTerms(int[] Tags, long[] Metadata, long UploadedTicks, long TakenTicks)
 {
@@ -97,7 +98,7 @@ internal sealed class PointFilter
         {
             foreach (var tag in _tagsAll)
             {
-                if (Array.BinarySearch(point.Tags, tag) < 0)
+                if (!point.Tags.AsSpan().Contains(tag))
                 {
                     return false;
                 }
@@ -108,7 +109,7 @@ internal sealed class PointFilter
         {
             foreach (var pair in _metadata)
             {
-                if (Array.BinarySearch(point.Metadata, pair) < 0)
+                if (!point.Metadata.AsSpan().Contains(pair))
                 {
                     return false;
                 }
@@ -118,11 +119,11 @@ internal sealed class PointFilter
         return true;
     }
 
-    private static bool ContainsAny(int[] sortedTags, int[] wanted)
+    private static bool ContainsAny(int[] tags, int[] wanted)
     {
         foreach (var tag in wanted)
         {
-            if (Array.BinarySearch(sortedTags, tag) >= 0)
+            if (tags.AsSpan().Contains(tag))
             {
                 return true;
             }

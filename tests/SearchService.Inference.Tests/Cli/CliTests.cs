@@ -159,7 +159,7 @@ public sealed class CliTests
         using var line = JsonDocument.Parse(good.Output);
         Assert.Equal(24, line.RootElement.GetProperty("embedding").GetArrayLength());
         Assert.Equal(2, bad.Code);
-        Assert.Equal("searchctl: error: embed: give at least one --text. (see 'searchctl embed --help')", bad.Error.Trim());
+        Assert.Equal("searchctl: error: embed: give at least one --text or --image. (see 'searchctl embed --help')", bad.Error.Trim());
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] arguments)
