@@ -116,7 +116,9 @@ run_tests() {
 case "${1:-}" in
   bootstrap) bootstrap_test ;;
   native) ort_ensure ;;
-  run) shift; bootstrap; exec dotnet run --project src/SearchService.Api -c Release -- "$@" ;;
+  # dotnet run starts in the project folder: keep the data in the repository's (ignored) data/ unless told otherwise.
+  run) shift; bootstrap; export Storage__DataPath="${Storage__DataPath:-$ROOT/data}"
+       exec dotnet run --project src/SearchService.Api -c Release -- "$@" ;;
   test) run_tests ;;
   bench) shift; bootstrap_test; apt_ensure "${APT_BENCH[@]}"
          exec dotnet run --project tests/SearchService.Benchmarks -c Release -- "$@" ;;

@@ -30,7 +30,7 @@ internal sealed class SqliteDatabase : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(migrations);
-        SqliteNativeLibrary.Install();
+        BundledSqliteLibrary.EnsureLoaded();
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         _connectionString = new SqliteConnectionStringBuilder

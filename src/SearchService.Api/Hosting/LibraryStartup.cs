@@ -29,6 +29,7 @@ internal sealed class LibraryStartup(
     IImageLibrary library,
     IImageCatalog catalog,
     LibraryState state,
+    ServiceClock clock,
     IOptions<AuthOptions> auth,
     ILogger<LibraryStartup> logger) : IHostedService
 {
@@ -48,7 +49,7 @@ internal sealed class LibraryStartup(
 
         await vectors.EnsureCollectionAsync(collection, cancellationToken);
         var orphans = await library.ReconcileAsync(cancellationToken);
-        ApiLog.LibraryReady(logger, await catalog.CountAsync(cancellationToken), orphans);
+        ApiLog.LibraryReady(logger, await catalog.CountAsync(cancellationToken), orphans, clock.StartedAt);
         state.MarkReady();
     }
 

@@ -28,8 +28,8 @@ internal static partial class ApiLog
     [LoggerMessage(2002, LogLevel.Warning, "No API keys are configured (Auth:ApiKeys): anyone who can reach the service can upload and delete images")]
     public static partial void NoApiKeys(ILogger logger);
 
-    [LoggerMessage(2003, LogLevel.Information, "Library ready: {Images} images; reconciliation removed {Orphans} orphaned vectors or blobs")]
-    public static partial void LibraryReady(ILogger logger, long images, int orphans);
+    [LoggerMessage(2003, LogLevel.Information, "Library ready: {Images} images; reconciliation removed {Orphans} orphaned vectors or blobs; serving since {StartedAt:O}")]
+    public static partial void LibraryReady(ILogger logger, long images, int orphans, DateTimeOffset startedAt);
 
     [LoggerMessage(2004, LogLevel.Information, "Requests have drained; the stores are flushed and closed as the host shuts down")]
     public static partial void LibraryStopping(ILogger logger);

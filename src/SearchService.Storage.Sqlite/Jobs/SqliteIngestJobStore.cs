@@ -64,7 +64,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
     public SqliteIngestJobStore(string databasePath, TimeProvider time)
     {
         ArgumentException.ThrowIfNullOrEmpty(databasePath);
-        SqliteNativeLibrary.Install();
+        BundledSqliteLibrary.EnsureLoaded();
         var directory = Path.GetDirectoryName(Path.GetFullPath(databasePath));
         if (directory is not null)
         {

@@ -3,9 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.DependencyInjection;
 using SearchService.Api.Ingest;
-using SearchService.Core.Images;
 using Xunit;
 
 
@@ -40,9 +38,10 @@ public sealed class IngestApiTests : IDisposable
 
         Assert.Equal("completed", job.State);
         Assert.Equal(new IngestTotalsResponse(7, 0, 6, 1, 0, 0), job.Totals);
-        Assert.Equal(6, _factory.Catalog.All.Count);
-        Assert.Equal(images.Take(6).Select(i => TestImages.Sha256(i.Item2)).Order(), _factory.Catalog.All.Select(r => r.Sha256).Order());
-        Assert.Contains(_factory.Catalog.All, record => record.FileName == "album/03.png");
+        var records = await _factory.RecordsAsync();
+        Assert.Equal(6, records.Count);
+        Assert.Equal(images.Take(6).Select(i => TestImages.Sha256(i.Item2)).Order(), records.Select(r => r.Sha256).Order());
+        Assert.Contains(records, record => record.FileName == "album/03.png");
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_factory.DataPath, "spool")));
     }
 
@@ -56,7 +55,7 @@ public sealed class IngestApiTests : IDisposable
         var job = await CompleteAsync(await StartUploadAsync((gzip ? "photos.tar.gz" : "photos.tar", TestImages.Tar(images, gzip))));
 
         Assert.Equal(new IngestTotalsResponse(5, 0, 5, 0, 0, 0), job.Totals);
-        Assert.Equal(5, _factory.Catalog.All.Count);
+        Assert.Equal(5, (await _factory.RecordsAsync()).Count);
     }
 
     [Fact]
@@ -67,9 +66,11 @@ public sealed class IngestApiTests : IDisposable
         var job = await CompleteAsync(await StartUploadAsync(files, tags: "holiday, 2024"));
 
         Assert.Equal(new IngestTotalsResponse(12, 0, 12, 0, 0, 0), job.Totals);
-        Assert.All(_factory.Catalog.All, record => Assert.Equal(["holiday", "2024"], record.Tags));
-        Assert.All(_factory.Catalog.All, record => Assert.Equal(job.Id.ToString(), record.Metadata["ingest_job"]));
-        Assert.Equal(12, _factory.Vectors.Ids.Count);
+        var records = await _factory.RecordsAsync();
+        Assert.Equal(12, records.Count);
+        Assert.All(records, record => Assert.Equal(["holiday", "2024"], record.Tags));
+        Assert.All(records, record => Assert.Equal(job.Id.ToString(), record.Metadata["ingest_job"]));
+        Assert.Equal(12, await _factory.VectorCountAsync());
     }
 
     [Theory]
@@ -122,7 +123,7 @@ public sealed class IngestApiTests : IDisposable
         Assert.Equal(new IngestTotalsResponse(5, 0, 5, 0, 0, 0), job.Totals);
         Assert.Equal(folder, job.Path);
         Assert.Equal(3, flat.Totals.Total);
-        Assert.Equal(5, _factory.Catalog.All.Count);
+        Assert.Equal(5, (await _factory.RecordsAsync()).Count);
     }
 
     [Fact]
@@ -138,7 +139,7 @@ public sealed class IngestApiTests : IDisposable
             await AssertProblemAsync(response, HttpStatusCode.BadRequest, null);
         }
 
-        Assert.Empty(_factory.Catalog.All);
+        Assert.Empty(await _factory.RecordsAsync());
     }
 
     [Fact]
@@ -155,7 +156,7 @@ public sealed class IngestApiTests : IDisposable
         Assert.Equal(3, job.Totals.Total);
         Assert.Equal(2, job.Totals.Done);
         Assert.Equal(1, job.Totals.Duplicates);
-        Assert.DoesNotContain(_factory.Catalog.All, record => record.Sha256 == TestImages.Sha256(TestImages.Png(50)));
+        Assert.DoesNotContain(await _factory.RecordsAsync(), record => record.Sha256 == TestImages.Sha256(TestImages.Png(50)));
     }
 
     [Fact]
@@ -163,10 +164,9 @@ public sealed class IngestApiTests : IDisposable
     {
         var folder = Directory.CreateDirectory(Path.Combine(_factory.AllowedRoot, "library")).FullName;
         WriteImages(folder, 0, 6);
-        var preparer = (PngOnlyPreparer)_factory.Services.GetRequiredService<IImagePreparer>();
 
         var first = await CompleteAsync(await StartFolderAsync(folder));
-        var decodedFirst = preparer.Prepared;
+        var decodedFirst = _factory.Prepared;
         var second = await CompleteAsync(await StartFolderAsync(folder));
 
         await File.WriteAllBytesAsync(Path.Combine(folder, "02.png"), TestImages.Png(102));
@@ -176,8 +176,8 @@ public sealed class IngestApiTests : IDisposable
         Assert.Equal(new IngestTotalsResponse(6, 0, 6, 0, 0, 0), first.Totals);
         Assert.Equal(new IngestTotalsResponse(6, 0, 0, 0, 6, 0), second.Totals);
         Assert.Equal(new IngestTotalsResponse(6, 0, 1, 0, 5, 0), third.Totals);
-        Assert.Equal(decodedFirst + 1, preparer.Prepared);
-        Assert.Equal(7, _factory.Catalog.All.Count);
+        Assert.Equal(decodedFirst + 1, _factory.Prepared);
+        Assert.Equal(7, (await _factory.RecordsAsync()).Count);
     }
 
     [Fact]
@@ -198,7 +198,7 @@ public sealed class IngestApiTests : IDisposable
         var errors = firstPage.Errors.Items.Concat(secondPage.Errors!.Items).ToArray();
         Assert.Equal(["10-truncated.png", "11-text.png", "12-empty.jpg"], errors.Select(e => e.Name));
         Assert.Contains("truncated", errors[0].Reason, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("format", errors[1].Reason, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("not a JPEG, PNG", errors[1].Reason, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("empty", errors[2].Reason, StringComparison.OrdinalIgnoreCase);
         Assert.Null(secondPage.Errors.NextCursor);
     }
@@ -219,7 +219,7 @@ public sealed class IngestApiTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("cancelled", cancelled!.State);
         Assert.True(cancelled.Totals.Queued > 0);
-        Assert.Equal(cancelled.Totals.Done, _factory.Catalog.All.Count);
+        Assert.Equal(cancelled.Totals.Done, (await _factory.RecordsAsync()).Count);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 

@@ -1,32 +1,28 @@
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using SearchService.Api.Tests.Http;
 using SearchService.Core.Images;
 using SearchService.Core.Models;
 using SearchService.Core.Storage;
-using SearchService.Testing;
 
 namespace SearchService.Api.Tests.Ingest;
 
 /// <summary>
-/// The real service (host, endpoints, auth, job runner, SQLite job store, ONNX Runtime with the demo model)
-/// over a temporary data folder, with an allowed root for folder jobs. The image preparer and the image
-/// stores are stand-ins until the libvips and embedded-store adapters are merged.
+/// The real service (host, endpoints, auth, job runner, SQLite job store, embedded stores, libvips preparer, ONNX
+/// Runtime with the demo model) over a temporary data folder, with an allowed root for folder jobs. The preparer
+/// is wrapped to count decodes and the image encoder to slow batches down when a test needs a job to keep running.
 /// </summary>
-public sealed class IngestServiceFactory : WebApplicationFactory<Program>
+public sealed class IngestServiceFactory : ApiFactory
 {
-    public const string ApiKey = "ingest-test-key-0123456789abcdef";
-
     public IngestServiceFactory()
     {
-        DataPath = Directory.CreateTempSubdirectory("ingest-data-").FullName;
         AllowedRoot = Directory.CreateTempSubdirectory("ingest-root-").FullName;
         Outside = Directory.CreateTempSubdirectory("ingest-outside-").FullName;
+        Settings["Ingest:AllowedRoots:0"] = AllowedRoot;
+        Settings["Ingest:ProgressIntervalMilliseconds"] = "100";
+        Settings["Ingest:BatchSize"] = "4";
     }
-
-    public string DataPath { get; }
 
     public string AllowedRoot { get; }
 
@@ -35,41 +31,35 @@ public sealed class IngestServiceFactory : WebApplicationFactory<Program>
     /// <summary>Added to every encoder batch, to keep a job running long enough to cancel it.</summary>
     public TimeSpan EncodeDelay { get; set; }
 
-    internal InMemoryCatalog Catalog { get; } = new();
+    /// <summary>Images fully prepared (decoded) so far.</summary>
+    public int Prepared => _prepared;
 
-    internal InMemoryVectorStore Vectors { get; } = new();
+    private int _prepared;
 
-    internal InMemoryBlobStore Blobs { get; } = new();
+    public HttpClient CreateAuthorizedClient() => CreateWriter();
 
-    public HttpClient CreateAuthorizedClient()
+    /// <summary>Every stored record.</summary>
+    internal async Task<IReadOnlyList<ImageRecord>> RecordsAsync()
     {
-        var client = CreateClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
-        return client;
+        var catalog = Services.GetRequiredService<IImageCatalog>();
+        var ids = new List<Guid>();
+        await foreach (var id in catalog.ListIdsAsync(CancellationToken.None))
+        {
+            ids.Add(id);
+        }
+
+        return await catalog.GetManyAsync(ids, CancellationToken.None);
     }
+
+    internal async Task<long> VectorCountAsync() =>
+        await Services.GetRequiredService<IVectorStore>().CountAsync(Collection, filter: null, CancellationToken.None);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
-        builder.UseSetting("Storage:DataPath", DataPath);
-        builder.UseSetting("Auth:ApiKeys:0", ApiKey);
-        builder.UseSetting("Model:Path", TestPaths.DemoModel);
-        builder.UseSetting("Model:AllowDownload", "false");
-        builder.UseSetting("Inference:LibraryPath", Path.Combine(TestPaths.NativeDirectory, "onnxruntime", "libonnxruntime.so.1"));
-        builder.UseSetting("Ingest:AllowedRoots:0", AllowedRoot);
-        builder.UseSetting("Ingest:ProgressIntervalMilliseconds", "100");
-        builder.UseSetting("Ingest:BatchSize", "4");
-        builder.UseSetting("RateLimiting:Enabled", "false");
+        base.ConfigureWebHost(builder);
         builder.ConfigureTestServices(services =>
         {
-            services.RemoveAll<IImagePreparer>();
-            services.AddSingleton<IImagePreparer>(provider => new PngOnlyPreparer(provider.GetRequiredService<ModelDescriptor>()));
-            services.RemoveAll<IImageCatalog>();
-            services.AddSingleton<IImageCatalog>(Catalog);
-            services.RemoveAll<IVectorStore>();
-            services.AddSingleton<IVectorStore>(Vectors);
-            services.RemoveAll<IBlobStore>();
-            services.AddSingleton<IBlobStore>(Blobs);
+            services.Decorate<IImagePreparer>(inner => new CountingPreparer(inner, this));
             services.Decorate<IImageEncoder>(inner => new DelayedEncoder(inner, this));
         });
     }
@@ -77,7 +67,7 @@ public sealed class IngestServiceFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        foreach (var directory in new[] { DataPath, AllowedRoot, Outside })
+        foreach (var directory in new[] { AllowedRoot, Outside })
         {
             try
             {
@@ -86,6 +76,18 @@ public sealed class IngestServiceFactory : WebApplicationFactory<Program>
             catch (IOException)
             {
             }
+        }
+    }
+
+    private sealed class CountingPreparer(IImagePreparer inner, IngestServiceFactory owner) : IImagePreparer
+    {
+        public ImageProbe Probe(ReadOnlySpan<byte> data) => inner.Probe(data);
+
+        public PreparedImage Prepare(ReadOnlyMemory<byte> data, PrepareOptions options, CancellationToken cancellationToken)
+        {
+            var prepared = inner.Prepare(data, options, cancellationToken);
+            Interlocked.Increment(ref owner._prepared);
+            return prepared;
         }
     }
 

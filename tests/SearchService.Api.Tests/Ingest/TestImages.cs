@@ -59,6 +59,31 @@ internal static class TestImages
         return png.ToArray();
     }
 
+    /// <summary>A well-formed PNG whose header claims <paramref name="width"/> × <paramref name="height"/> pixels; it holds one row.</summary>
+    public static byte[] PngClaiming(int width, int height)
+    {
+        using var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        WriteBigEndian(header, 0, (uint)width);
+        WriteBigEndian(header, 4, (uint)height);
+        header[8] = 8;
+        header[9] = 0;
+        Chunk(png, "IHDR", header);
+        using (var compressed = new MemoryStream())
+        {
+            using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                zlib.Write(new byte[1 + width]);
+            }
+
+            Chunk(png, "IDAT", compressed.ToArray());
+        }
+
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
     /// <summary>A PNG cut short: the format is recognised, the data is damaged.</summary>
     public static byte[] TruncatedPng(int seed) => Png(seed)[..60];
 
