@@ -31,7 +31,7 @@ namespace SearchService.Benchmarks.Ingest;
 /// adapters (libvips, ONNX Runtime, SQLite job store, embedded catalog, vectors and blobs), where the job's time went,
 /// and a straightforward PyTorch + PIL ingest loop (tests/fixtures/reference/torch_ingest.py, same architecture and
 /// weights, OpenBLAS, torch threads = cores) on the same files.
-/// Run: <c>./build.sh bench ingest [--images N] [--batch B] [--decode WORKERS] [--intra ORT_THREADS] [--skip-reference]</c> (or <c>dotnet run -c Release --project
+/// Run: <c>./build.sh bench ingest [--images N] [--batch B] [--decode WORKERS] [--intra ORT_THREADS] [--spin] [--skip-reference]</c> (or <c>dotnet run -c Release --project
 /// tests/SearchService.Benchmarks -- ingest …</c>). Needs the model from
 /// <c>/usr/bin/python3 tests/fixtures/models/make_models.py vitb32 --out artifacts/models/vit-b-32-random</c>.
 /// The wallpapers are repeated to reach N files; each copy gets its own JPEG comment so that its bytes (and hash)
@@ -66,11 +66,12 @@ public static class IngestBenchmark
         try
         {
             var files = WriteVariants(sources, count, Directory.CreateDirectory(Path.Combine(work, "photos")).FullName);
-            await using var services = BuildServices(modelFolder, Path.Combine(work, "data"), batch, intraThreads);
+            var spinning = args.Contains("--spin");
+            await using var services = BuildServices(modelFolder, Path.Combine(work, "data"), batch, intraThreads, spinning);
             var model = await services.GetRequiredService<ClipModelHost>().LoadAsync(CancellationToken.None);
             var preparer = services.GetRequiredService<IImagePreparer>();
             var megapixels = sources.Select(path => preparer.Probe(File.ReadAllBytes(path))).Average(probe => probe.Width * (double)probe.Height) / 1e6;
-            Console.WriteLine(Invariant($"Ingest benchmark: {count} files ({sources.Length} distinct wallpapers, mean {megapixels:0.0} MP, {files.Sum(f => new FileInfo(f).Length) / 1048576.0:0} MiB), {cores} cores, ViT-B/32-shaped model, batch {batch}, decode workers {(decodeWorkers > 0 ? decodeWorkers : cores)}, ORT intra-op threads {(intraThreads > 0 ? intraThreads.ToString(CultureInfo.InvariantCulture) : "default")}"));
+            Console.WriteLine(Invariant($"Ingest benchmark: {count} files ({sources.Length} distinct wallpapers, mean {megapixels:0.0} MP, {files.Sum(f => new FileInfo(f).Length) / 1048576.0:0} MiB), {cores} cores, ViT-B/32-shaped model, batch {batch}, decode workers {(decodeWorkers > 0 ? decodeWorkers : cores)}, ORT intra-op threads {(intraThreads > 0 ? intraThreads.ToString(CultureInfo.InvariantCulture) : "default")}, ORT spinning {(spinning ? "on" : "off")}"));
             Console.WriteLine($"Load average before the run: {LoadAverage()} (anything near or above {cores} means the cores are shared and wall-clock rates drop)");
             Console.WriteLine();
 
@@ -117,7 +118,7 @@ public static class IngestBenchmark
         }
     }
 
-    private static ServiceProvider BuildServices(string modelFolder, string dataPath, int batch, int intraThreads)
+    private static ServiceProvider BuildServices(string modelFolder, string dataPath, int batch, int intraThreads, bool spinning)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -126,6 +127,7 @@ public static class IngestBenchmark
             ["Storage:DataPath"] = dataPath,
             ["Inference:MaxBatchSize"] = batch.ToString(CultureInfo.InvariantCulture),
             ["Inference:IntraOpThreads"] = intraThreads.ToString(CultureInfo.InvariantCulture),
+            ["Inference:AllowSpinning"] = spinning ? "true" : "false",
         }).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddSingleton<IConfiguration>(configuration);
