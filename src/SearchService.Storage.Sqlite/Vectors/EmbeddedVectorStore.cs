@@ -107,7 +107,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                 for (var i = 0; i < points.Count; i++)
                 {
                     var payload = points[i].Payload;
-                    id.Value = points[i].Id.ToByteArray();
+                    id.Value = Key(points[i].Id);
                     tags.Value = JsonSerializer.Serialize(payload.Tags);
                     metadata.Value = JsonSerializer.Serialize(payload.Metadata);
                     uploaded.Value = payload.UploadedAt.UtcTicks;
@@ -144,7 +144,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                 command.Parameters.AddWithValue("$uploaded", payload.UploadedAt.UtcTicks);
                 command.Parameters.AddWithValue("$taken", payload.TakenAt is { } takenAt ? takenAt.UtcTicks : DBNull.Value);
                 command.Parameters.AddWithValue("$collection", collectionId);
-                command.Parameters.AddWithValue("$id", id.ToByteArray());
+                command.Parameters.AddWithValue("$id", Key(id));
                 return command.ExecuteNonQuery() == 1;
             },
             () => { index.SetPayload(id, payload); },
@@ -168,7 +168,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                 var id = command.Parameters.Add("$id", SqliteType.Blob);
                 foreach (var value in ids)
                 {
-                    id.Value = value.ToByteArray();
+                    id.Value = Key(value);
                     command.ExecuteNonQuery();
                 }
 
@@ -398,7 +398,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                             Parsed(metadataSets, reader.GetString(2), json => JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []),
                             new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
                             reader.IsDBNull(4) ? null : new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero));
-                        index.Load(new Guid(idBytes), vector, payload);
+                        index.Load(new Guid(idBytes, bigEndian: true), vector, payload);
                         if (++count % LoadLogEvery == 0)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
@@ -429,6 +429,12 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
         return value;
     }
+
+    /// <summary>
+    /// Big-endian bytes: they sort as <see cref="Guid.CompareTo(Guid)"/> does, so the time-ordered (version 7) ids
+    /// the library issues append to the id index instead of landing at random pages.
+    /// </summary>
+    private static byte[] Key(Guid id) => id.ToByteArray(bigEndian: true);
 
     private static (long Id, int Dimensions)? FindCollection(SqliteConnection connection, SqliteTransaction? transaction, string name)
     {
