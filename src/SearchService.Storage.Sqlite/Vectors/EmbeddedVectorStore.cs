@@ -45,6 +45,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     private readonly SqliteDatabase _database;
     private readonly ILogger<EmbeddedVectorStore> _logger;
     private readonly int _parallelism;
+    private readonly long _parallelFromFloats;
     private readonly ConcurrentDictionary<string, (long Id, VectorIndex Index)> _collections = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loadGate = new(1, 1);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -54,6 +55,15 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     /// <param name="searchThreads">Cores one search may use; 0 for all.</param>
     /// <param name="logger">Receives collection loads.</param>
     public EmbeddedVectorStore(string databasePath, int searchThreads, ILogger<EmbeddedVectorStore> logger)
+        : this(databasePath, searchThreads, logger, VectorIndex.DefaultParallelFromFloats)
+    {
+    }
+
+    /// <param name="databasePath">The SQLite file.</param>
+    /// <param name="searchThreads">Cores one search may use; 0 for all.</param>
+    /// <param name="logger">Receives collection loads.</param>
+    /// <param name="parallelFromFloats">Collections of at least this many floats are searched across cores (tests lower it to reach that path on small data).</param>
+    internal EmbeddedVectorStore(string databasePath, int searchThreads, ILogger<EmbeddedVectorStore> logger, long parallelFromFloats)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(searchThreads);
         ArgumentNullException.ThrowIfNull(logger);
@@ -65,6 +75,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         _database = new SqliteDatabase(databasePath, Migrations, PageSize);
         _logger = logger;
         _parallelism = searchThreads == 0 ? Environment.ProcessorCount : searchThreads;
+        _parallelFromFloats = parallelFromFloats;
     }
 
     public async Task EnsureCollectionAsync(VectorCollection collection, CancellationToken cancellationToken) =>
@@ -369,7 +380,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     private VectorIndex Load(VectorCollection collection, long collectionId, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var index = new VectorIndex(collection, _parallelism);
+        var index = new VectorIndex(collection, _parallelism, _parallelFromFloats);
         try
         {
             var loaded = _database.Read(
