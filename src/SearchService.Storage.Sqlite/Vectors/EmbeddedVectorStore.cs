@@ -361,23 +361,29 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         }
     }
 
-    /// <summary>Reads every point of the collection into a new index: one sequential scan, vectors copied straight into the segments.</summary>
+    /// <summary>
+    /// Reads every point of the collection into a new index: one sequential scan of the table (NOT INDEXED: going
+    /// through the id index would visit rows in random order), vectors copied straight into the segments, each
+    /// distinct tags or metadata text parsed once (points share a few combinations).
+    /// </summary>
     private VectorIndex Load(VectorCollection collection, long collectionId, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var index = new VectorIndex(collection, _parallelism);
         try
         {
-            _database.Read(
+            var loaded = _database.Read(
                 connection =>
                 {
-                    using var command = SqliteDatabase.Command(connection, null, "SELECT id, tags, metadata, uploaded_at, taken_at, vector FROM points WHERE collection_id = $collection");
+                    using var command = SqliteDatabase.Command(connection, null, "SELECT id, tags, metadata, uploaded_at, taken_at, vector FROM points NOT INDEXED WHERE collection_id = $collection");
                     command.Parameters.AddWithValue("$collection", collectionId);
                     using var reader = command.ExecuteReader();
                     var idBytes = new byte[16];
                     var vector = new float[collection.Dimensions];
-                    var vectorBytes = MemoryMarshal.AsBytes(vector.AsSpan());
-                    var buffer = new byte[vectorBytes.Length];
+                    var buffer = new byte[vector.Length * sizeof(float)];
+                    var tagSets = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+                    var metadataSets = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+                    var count = 0;
                     while (reader.Read())
                     {
                         if (reader.GetBytes(0, 0, idBytes, 0, idBytes.Length) != idBytes.Length
@@ -386,38 +392,43 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                             throw new VectorStoreException($"A point of vector collection {collection.Name} in {_database.Path} is damaged (short id or vector).");
                         }
 
-                        buffer.CopyTo(vectorBytes);
+                        buffer.CopyTo(MemoryMarshal.AsBytes(vector.AsSpan()));
                         var payload = new ImagePayload(
-                            ReadTags(reader.GetString(1)),
-                            ReadMetadata(reader.GetString(2)),
+                            Parsed(tagSets, reader.GetString(1), json => JsonSerializer.Deserialize<string[]>(json) ?? []),
+                            Parsed(metadataSets, reader.GetString(2), json => JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []),
                             new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
                             reader.IsDBNull(4) ? null : new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero));
                         index.Load(new Guid(idBytes), vector, payload);
-                        if (index.Count % LoadLogEvery == 0)
+                        if (++count % LoadLogEvery == 0)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
-                            EmbeddedStoreLog.LoadProgress(_logger, collection.Name, index.Count);
+                            EmbeddedStoreLog.LoadProgress(_logger, collection.Name, count);
                         }
                     }
 
-                    return true;
+                    return count;
                 },
                 cancellationToken);
+            EmbeddedStoreLog.CollectionLoaded(_logger, collection.Name, loaded, collection.Dimensions, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return index;
         }
         catch
         {
             index.Dispose();
             throw;
         }
-
-        EmbeddedStoreLog.CollectionLoaded(_logger, collection.Name, index.Count, collection.Dimensions, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return index;
     }
 
-    private static IReadOnlyList<string> ReadTags(string json) => json == "[]" ? [] : JsonSerializer.Deserialize<string[]>(json) ?? [];
+    private static T Parsed<T>(Dictionary<string, T> seen, string json, Func<string, T> parse)
+    {
+        if (!seen.TryGetValue(json, out var value))
+        {
+            value = parse(json);
+            seen[json] = value;
+        }
 
-    private static Dictionary<string, string> ReadMetadata(string json) =>
-        json == "{}" ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
+        return value;
+    }
 
     private static (long Id, int Dimensions)? FindCollection(SqliteConnection connection, SqliteTransaction? transaction, string name)
     {
