@@ -12,5 +12,9 @@ public static class CommandTable
         new EmbedCommand(),
         new PreprocessCommand(),
         new InfoCommand(),
+        new IngestCommand(),
+        new SearchCommand(),
+        new MigrateCommand(),
+        new ReindexCommand(),
     ];
 }

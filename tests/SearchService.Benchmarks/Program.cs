@@ -1,19 +1,27 @@
 using BenchmarkDotNet.Running;
+using SearchService.Benchmarks.Ingest;
 using SearchService.Benchmarks.Search;
 
 namespace SearchService.Benchmarks;
 
 public static class BenchmarkEntryPoint
 {
-    public static async Task Main(string[] args)
+    /// <summary>
+    /// Benchmarks that print their own numbers against an out-of-process baseline (latency percentiles, end-to-end
+    /// ingest) do not fit BenchmarkDotNet; they have their own commands. Anything else goes to BenchmarkDotNet.
+    /// </summary>
+    public static async Task<int> Main(string[] args)
     {
-        // Latency percentiles against an out-of-process baseline do not fit BenchmarkDotNet; they have their own command.
-        if (args is [SearchLatencyBenchmark.Command, .. var rest])
+        switch (args)
         {
-            await SearchLatencyBenchmark.RunAsync(rest);
-            return;
+            case [SearchLatencyBenchmark.Command, .. var rest]:
+                await SearchLatencyBenchmark.RunAsync(rest);
+                return 0;
+            case ["ingest", .. var rest]:
+                return await IngestBenchmark.RunAsync(rest);
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntryPoint).Assembly).Run(args);
+                return 0;
         }
-
-        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntryPoint).Assembly).Run(args);
     }
 }

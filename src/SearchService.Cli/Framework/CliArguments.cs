@@ -38,7 +38,8 @@ public sealed class CliArguments
     /// <summary>Parses <c>--name value</c>, <c>--name=value</c> and flags; rejects unknown, missing and repeated options.</summary>
     public static CliArguments Parse(IReadOnlyList<string> arguments, IReadOnlyList<CliOption> options, string command)
     {
-        var byName = options.ToDictionary(option => option.Name, StringComparer.Ordinal);
+        var byName = options.Where(option => !option.Positional).ToDictionary(option => option.Name, StringComparer.Ordinal);
+        var positionals = new Queue<CliOption>(options.Where(option => option.Positional));
         var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var flags = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < arguments.Count; i++)
@@ -46,7 +47,13 @@ public sealed class CliArguments
             var argument = arguments[i];
             if (!argument.StartsWith("--", StringComparison.Ordinal) || argument.Length == 2)
             {
-                throw new CliUsageException($"{command}: unexpected argument '{argument}'.");
+                if (argument == "--" || !positionals.TryDequeue(out var positional))
+                {
+                    throw new CliUsageException($"{command}: unexpected argument '{argument}'.");
+                }
+
+                values[positional.Name] = [argument];
+                continue;
             }
 
             var name = argument[2..];
@@ -91,7 +98,9 @@ public sealed class CliArguments
         {
             foreach (var option in options.Where(option => option.Required && !values.ContainsKey(option.Name)))
             {
-                throw new CliUsageException($"{command}: --{option.Name} {option.ValueName} is required.");
+                throw new CliUsageException(option.Positional
+                    ? $"{command}: {option.ValueName} is required."
+                    : $"{command}: --{option.Name} {option.ValueName} is required.");
             }
         }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace SearchService.Cli.Framework;
@@ -27,11 +28,35 @@ public sealed class CliContext(TextWriter output, TextWriter error)
         var configuration = BuildConfiguration(arguments, overrides);
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(configuration);
-        services.AddLogging(logging => logging
-            .AddProvider(new TextWriterLoggerProvider(Error))
-            .SetMinimumLevel(arguments.Flag("verbose") ? LogLevel.Information : LogLevel.Warning));
+        services.AddLogging(logging => ConfigureLogging(logging, arguments));
         register(services, configuration);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+    }
+
+    /// <summary>
+    /// Like <see cref="BuildServices"/>, as a generic host, for commands that need what the adapters do at start-up
+    /// (hosted services: model loading, store opening). Start it before use and dispose it after the command.
+    /// </summary>
+    public IHost BuildHost(
+        CliArguments arguments,
+        IReadOnlyDictionary<string, string?> overrides,
+        Action<IServiceCollection, IConfiguration> register)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddConfiguration(BuildConfiguration(arguments, overrides));
+        ConfigureLogging(builder.Logging, arguments);
+        // A start-up failure is reported once, by the command runner, not also by the host's own logging.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
+        register(builder.Services, builder.Configuration);
+        builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
+        return builder.Build();
+    }
+
+    private void ConfigureLogging(ILoggingBuilder logging, CliArguments arguments)
+    {
+        logging.Services.AddSingleton<ILoggerProvider>(_ => new TextWriterLoggerProvider(Error));
+        logging.SetMinimumLevel(arguments.Flag("verbose") ? LogLevel.Information : LogLevel.Warning);
     }
 
     public static IConfigurationRoot BuildConfiguration(CliArguments arguments, IReadOnlyDictionary<string, string?> overrides)

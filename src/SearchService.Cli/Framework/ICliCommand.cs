@@ -9,6 +9,9 @@ public interface ICliCommand
     /// <summary>One line for <c>searchctl --help</c>.</summary>
     string Summary { get; }
 
+    /// <summary>Further paragraphs for <c>searchctl COMMAND --help</c> (modes, exit codes); null for none.</summary>
+    string? Details => null;
+
     /// <summary>The options the command takes (the common ones, <c>--set</c>, <c>--verbose</c>, <c>--help</c>, are added for it).</summary>
     IReadOnlyList<CliOption> Options { get; }
 
@@ -22,7 +25,8 @@ public interface ICliCommand
 /// <param name="Help">One line.</param>
 /// <param name="Required">Must be given.</param>
 /// <param name="Repeatable">May be given more than once (values collect in order).</param>
-public sealed record CliOption(string Name, string? ValueName, string Help, bool Required = false, bool Repeatable = false)
+/// <param name="Positional">Given without its name (<c>searchctl ingest PATH</c>): bare arguments fill positional options in order.</param>
+public sealed record CliOption(string Name, string? ValueName, string Help, bool Required = false, bool Repeatable = false, bool Positional = false)
 {
     public bool IsFlag => ValueName is null;
 }

@@ -85,10 +85,17 @@ public static class SearchCtl
 
     private static void WriteCommandHelp(TextWriter writer, ICliCommand command, IReadOnlyList<CliOption> options)
     {
-        writer.WriteLine($"usage: searchctl {command.Name} [options]");
+        var positionals = string.Concat(options.Where(option => option.Positional).Select(option => option.Required ? $" {option.ValueName}" : $" [{option.ValueName}]"));
+        writer.WriteLine($"usage: searchctl {command.Name}{positionals} [options]");
         writer.WriteLine($"  {command.Summary}");
+        if (command.Details is { } details)
+        {
+            writer.WriteLine();
+            writer.WriteLine(details);
+        }
+
         writer.WriteLine();
-        var labels = options.Select(option => option.IsFlag ? $"--{option.Name}" : $"--{option.Name} {option.ValueName}").ToList();
+        var labels = options.Select(option => option.Positional ? option.ValueName! : option.IsFlag ? $"--{option.Name}" : $"--{option.Name} {option.ValueName}").ToList();
         var width = labels.Max(label => label.Length);
         for (var i = 0; i < options.Count; i++)
         {

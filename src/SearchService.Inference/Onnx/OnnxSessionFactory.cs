@@ -27,7 +27,9 @@ internal sealed class OnnxSessionFactory(OrtRuntime runtime, InferenceOptions op
             .SetIntraOpThreads(options.IntraOpThreads)
             .SetInterOpThreads(options.InterOpThreads)
             .SetGraphOptimizationLevel(options.GraphOptimizationLevel)
-            .SetLogId(logId);
+            .SetLogId(logId)
+            .AddConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0")
+            .AddConfigEntry("session.inter_op.allow_spinning", options.AllowSpinning ? "1" : "0");
         AppendExecutionProvider(sessionOptions);
         return runtime.CreateSession(modelPath, sessionOptions);
     }

@@ -6,8 +6,8 @@ namespace SearchService.Storage.Sqlite.Blobs;
 
 /// <summary>
 /// Content-addressed files: <c>&lt;root&gt;/&lt;first two hex digits&gt;/&lt;sha256&gt;.&lt;kind&gt;</c>. A write goes to a
-/// temporary file in the same folder, is flushed to disk and then renamed over the final name, so a reader or
-/// a crash never sees a partial blob; the same key written twice keeps the first copy. Originals are checked
+/// temporary file in the same folder, is flushed to disk and then renamed over the final name (the folder synced
+/// after, so the name is durable too), so a reader or a crash never sees a partial blob; the same key written twice keeps the first copy. Originals are checked
 /// against their key, so a wrong hash can never file bytes under another image's name.
 /// </summary>
 public sealed class FileBlobStore : IBlobStore
@@ -143,7 +143,11 @@ public sealed class FileBlobStore : IBlobStore
     private static async Task WriteAtomicallyAsync(string path, Func<FileStream, CancellationToken, ValueTask> write, CancellationToken cancellationToken)
     {
         var folder = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(folder);
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder);
+            DirectorySync.Flush(Path.GetDirectoryName(folder)!);
+        }
         var temporary = Path.Combine(folder, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}{TemporarySuffix}");
         try
         {
@@ -157,6 +161,7 @@ public sealed class FileBlobStore : IBlobStore
 
             // Overwrite: a concurrent writer of the same key may have renamed first; its bytes are the same.
             File.Move(temporary, path, overwrite: true);
+            DirectorySync.Flush(folder);
         }
         catch
         {

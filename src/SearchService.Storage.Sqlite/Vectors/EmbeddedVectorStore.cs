@@ -45,6 +45,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     private readonly SqliteDatabase _database;
     private readonly ILogger<EmbeddedVectorStore> _logger;
     private readonly int _parallelism;
+    private readonly long _parallelFromFloats;
     private readonly ConcurrentDictionary<string, (long Id, VectorIndex Index)> _collections = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loadGate = new(1, 1);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -54,6 +55,15 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     /// <param name="searchThreads">Cores one search may use; 0 for all.</param>
     /// <param name="logger">Receives collection loads.</param>
     public EmbeddedVectorStore(string databasePath, int searchThreads, ILogger<EmbeddedVectorStore> logger)
+        : this(databasePath, searchThreads, logger, VectorIndex.DefaultParallelFromFloats)
+    {
+    }
+
+    /// <param name="databasePath">The SQLite file.</param>
+    /// <param name="searchThreads">Cores one search may use; 0 for all.</param>
+    /// <param name="logger">Receives collection loads.</param>
+    /// <param name="parallelFromFloats">Collections of at least this many floats are searched across cores (tests lower it to reach that path on small data).</param>
+    internal EmbeddedVectorStore(string databasePath, int searchThreads, ILogger<EmbeddedVectorStore> logger, long parallelFromFloats)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(searchThreads);
         ArgumentNullException.ThrowIfNull(logger);
@@ -65,6 +75,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         _database = new SqliteDatabase(databasePath, Migrations, PageSize);
         _logger = logger;
         _parallelism = searchThreads == 0 ? Environment.ProcessorCount : searchThreads;
+        _parallelFromFloats = parallelFromFloats;
     }
 
     public async Task EnsureCollectionAsync(VectorCollection collection, CancellationToken cancellationToken) =>
@@ -107,7 +118,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                 for (var i = 0; i < points.Count; i++)
                 {
                     var payload = points[i].Payload;
-                    id.Value = points[i].Id.ToByteArray();
+                    id.Value = Key(points[i].Id);
                     tags.Value = JsonSerializer.Serialize(payload.Tags);
                     metadata.Value = JsonSerializer.Serialize(payload.Metadata);
                     uploaded.Value = payload.UploadedAt.UtcTicks;
@@ -144,7 +155,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                 command.Parameters.AddWithValue("$uploaded", payload.UploadedAt.UtcTicks);
                 command.Parameters.AddWithValue("$taken", payload.TakenAt is { } takenAt ? takenAt.UtcTicks : DBNull.Value);
                 command.Parameters.AddWithValue("$collection", collectionId);
-                command.Parameters.AddWithValue("$id", id.ToByteArray());
+                command.Parameters.AddWithValue("$id", Key(id));
                 return command.ExecuteNonQuery() == 1;
             },
             () => { index.SetPayload(id, payload); },
@@ -168,7 +179,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                 var id = command.Parameters.Add("$id", SqliteType.Blob);
                 foreach (var value in ids)
                 {
-                    id.Value = value.ToByteArray();
+                    id.Value = Key(value);
                     command.ExecuteNonQuery();
                 }
 
@@ -361,23 +372,29 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         }
     }
 
-    /// <summary>Reads every point of the collection into a new index: one sequential scan, vectors copied straight into the segments.</summary>
+    /// <summary>
+    /// Reads every point of the collection into a new index: one sequential scan of the table (NOT INDEXED: going
+    /// through the id index would visit rows in random order), vectors copied straight into the segments, each
+    /// distinct tags or metadata text parsed once (points share a few combinations).
+    /// </summary>
     private VectorIndex Load(VectorCollection collection, long collectionId, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var index = new VectorIndex(collection, _parallelism);
+        var index = new VectorIndex(collection, _parallelism, _parallelFromFloats);
         try
         {
-            _database.Read(
+            var loaded = _database.Read(
                 connection =>
                 {
-                    using var command = SqliteDatabase.Command(connection, null, "SELECT id, tags, metadata, uploaded_at, taken_at, vector FROM points WHERE collection_id = $collection");
+                    using var command = SqliteDatabase.Command(connection, null, "SELECT id, tags, metadata, uploaded_at, taken_at, vector FROM points NOT INDEXED WHERE collection_id = $collection");
                     command.Parameters.AddWithValue("$collection", collectionId);
                     using var reader = command.ExecuteReader();
                     var idBytes = new byte[16];
                     var vector = new float[collection.Dimensions];
-                    var vectorBytes = MemoryMarshal.AsBytes(vector.AsSpan());
-                    var buffer = new byte[vectorBytes.Length];
+                    var buffer = new byte[vector.Length * sizeof(float)];
+                    var tagSets = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+                    var metadataSets = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+                    var count = 0;
                     while (reader.Read())
                     {
                         if (reader.GetBytes(0, 0, idBytes, 0, idBytes.Length) != idBytes.Length
@@ -386,38 +403,49 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
                             throw new VectorStoreException($"A point of vector collection {collection.Name} in {_database.Path} is damaged (short id or vector).");
                         }
 
-                        buffer.CopyTo(vectorBytes);
+                        buffer.CopyTo(MemoryMarshal.AsBytes(vector.AsSpan()));
                         var payload = new ImagePayload(
-                            ReadTags(reader.GetString(1)),
-                            ReadMetadata(reader.GetString(2)),
+                            Parsed(tagSets, reader.GetString(1), json => JsonSerializer.Deserialize<string[]>(json) ?? []),
+                            Parsed(metadataSets, reader.GetString(2), json => JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []),
                             new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
                             reader.IsDBNull(4) ? null : new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero));
-                        index.Load(new Guid(idBytes), vector, payload);
-                        if (index.Count % LoadLogEvery == 0)
+                        index.Load(new Guid(idBytes, bigEndian: true), vector, payload);
+                        if (++count % LoadLogEvery == 0)
                         {
                             cancellationToken.ThrowIfCancellationRequested();
-                            EmbeddedStoreLog.LoadProgress(_logger, collection.Name, index.Count);
+                            EmbeddedStoreLog.LoadProgress(_logger, collection.Name, count);
                         }
                     }
 
-                    return true;
+                    return count;
                 },
                 cancellationToken);
+            EmbeddedStoreLog.CollectionLoaded(_logger, collection.Name, loaded, collection.Dimensions, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return index;
         }
         catch
         {
             index.Dispose();
             throw;
         }
-
-        EmbeddedStoreLog.CollectionLoaded(_logger, collection.Name, index.Count, collection.Dimensions, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-        return index;
     }
 
-    private static IReadOnlyList<string> ReadTags(string json) => json == "[]" ? [] : JsonSerializer.Deserialize<string[]>(json) ?? [];
+    private static T Parsed<T>(Dictionary<string, T> seen, string json, Func<string, T> parse)
+    {
+        if (!seen.TryGetValue(json, out var value))
+        {
+            value = parse(json);
+            seen[json] = value;
+        }
 
-    private static Dictionary<string, string> ReadMetadata(string json) =>
-        json == "{}" ? [] : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [];
+        return value;
+    }
+
+    /// <summary>
+    /// Big-endian bytes: they sort as <see cref="Guid.CompareTo(Guid)"/> does, so the time-ordered (version 7) ids
+    /// the library issues append to the id index instead of landing at random pages.
+    /// </summary>
+    private static byte[] Key(Guid id) => id.ToByteArray(bigEndian: true);
 
     private static (long Id, int Dimensions)? FindCollection(SqliteConnection connection, SqliteTransaction? transaction, string name)
     {

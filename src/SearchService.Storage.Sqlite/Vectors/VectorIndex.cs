@@ -17,21 +17,29 @@ internal sealed class VectorIndex : IDisposable
     /// <summary>Rows per segment: 4096 × 512 floats is 8 MiB, coarse enough for cheap scheduling, fine enough to balance cores.</summary>
     public const int SegmentRows = 4096;
 
-    /// <summary>Below this many rows a search runs on the calling thread; fanning out costs more than it saves.</summary>
-    private const int ParallelThreshold = 2 * SegmentRows;
+    /// <summary>
+    /// Below this many floats (32 MiB: 16k rows of 512) a search runs on the calling thread: it takes about a
+    /// millisecond, and waking workers (and waiting for the slowest) costs as much on a busy machine.
+    /// </summary>
+    public const long DefaultParallelFromFloats = 1L << 23;
 
     private readonly List<Segment> _segments = [];
     private readonly Dictionary<Guid, int> _rows = [];
     private readonly Dictionary<string, int> _terms = new(StringComparer.Ordinal);
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly int _parallelism;
+    private readonly long _parallelFromFloats;
     private int _count;
 
-    public VectorIndex(VectorCollection collection, int parallelism)
+    /// <param name="collection">The collection the index holds.</param>
+    /// <param name="parallelism">Cores one search may use.</param>
+    /// <param name="parallelFromFloats">Searches over at least this many floats fan out across cores.</param>
+    public VectorIndex(VectorCollection collection, int parallelism, long parallelFromFloats = DefaultParallelFromFloats)
     {
         ArgumentNullException.ThrowIfNull(collection);
         Collection = collection;
         _parallelism = parallelism;
+        _parallelFromFloats = parallelFromFloats;
     }
 
     public VectorCollection Collection { get; }
@@ -208,7 +216,7 @@ internal sealed class VectorIndex : IDisposable
             }
 
             var segmentCount = ((_count - 1) / SegmentRows) + 1;
-            if (_count < ParallelThreshold || _parallelism == 1)
+            if ((long)_count * Dimensions < _parallelFromFloats || _parallelism == 1 || segmentCount == 1)
             {
                 var top = new TopHits(wanted);
                 for (var s = 0; s < segmentCount; s++)

@@ -27,7 +27,14 @@ public class ApiFactory : WebApplicationFactory<Program>
 {
     public const string WriterKey = "test-key-0123456789abcdef";
 
-    public string DataPath { get; } = Directory.CreateTempSubdirectory("api-tests-").FullName;
+    private string? _dataPath;
+
+    /// <summary>A new temporary folder, or an existing one (e.g. what a stopped service left); removed on dispose.</summary>
+    public string DataPath
+    {
+        get => _dataPath ??= Directory.CreateTempSubdirectory("api-tests-").FullName;
+        init => _dataPath = value;
+    }
 
     /// <summary>Settings on top of the defaults (e.g. auth, limits); set before the first client is created.</summary>
     public Dictionary<string, string?> Settings { get; } = new()
@@ -37,6 +44,9 @@ public class ApiFactory : WebApplicationFactory<Program>
         ["Inference:LibraryPath"] = Path.Combine(TestPaths.NativeDirectory, "onnxruntime", "libonnxruntime.so.1"),
         ["RateLimiting:Enabled"] = "false",
     };
+
+    /// <summary>Whether disposing removes <see cref="DataPath"/> (a test that reopens the data after shutdown keeps it).</summary>
+    public bool DeleteDataOnDispose { get; init; } = true;
 
     internal ModelDescriptor Model => Services.GetRequiredService<ModelDescriptor>();
 
@@ -75,7 +85,7 @@ public class ApiFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing && Directory.Exists(DataPath))
+        if (disposing && DeleteDataOnDispose && Directory.Exists(DataPath))
         {
             Directory.Delete(DataPath, recursive: true);
         }

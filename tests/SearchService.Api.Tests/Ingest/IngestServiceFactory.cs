@@ -15,6 +15,9 @@ namespace SearchService.Api.Tests.Ingest;
 /// </summary>
 public sealed class IngestServiceFactory : ApiFactory
 {
+    /// <summary>The writer key, for clients (e.g. searchctl) that take it as an argument.</summary>
+    public const string ApiKey = WriterKey;
+
     public IngestServiceFactory()
     {
         AllowedRoot = Directory.CreateTempSubdirectory("ingest-root-").FullName;

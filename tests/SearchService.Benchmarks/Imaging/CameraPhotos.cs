@@ -8,11 +8,12 @@ internal static class CameraPhotos
 {
     private const string Folder = "/usr/share/backgrounds";
 
+    /// <summary><paramref name="count"/> photos, cycling through the folder's 15 when more are asked for.</summary>
     public static byte[][] Load(int count)
     {
-        var files = Directory.Exists(Folder) ? Directory.GetFiles(Folder, "*.jpg").Order(StringComparer.Ordinal).Take(count).ToList() : [];
-        return files.Count == count
-            ? [.. files.Select(File.ReadAllBytes)]
-            : throw new FileNotFoundException($"{count} JPEGs are needed in {Folder}: apt-get install lomiri-wallpapers-16.04 (./build.sh bench does).");
+        var files = Directory.Exists(Folder) ? Directory.GetFiles(Folder, "*.jpg").Order(StringComparer.Ordinal).ToList() : [];
+        return files.Count >= 8
+            ? [.. Enumerable.Range(0, count).Select(i => File.ReadAllBytes(files[i % files.Count]))]
+            : throw new FileNotFoundException($"The camera JPEGs are missing from {Folder}: apt-get install lomiri-wallpapers-16.04 (./build.sh bench does).");
     }
 }

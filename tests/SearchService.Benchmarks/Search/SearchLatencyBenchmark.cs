@@ -76,7 +76,7 @@ public static class SearchLatencyBenchmark
                     {
                         var vector = RandomUnit(random);
                         npy.Write(vector);
-                        ids[i] = Guid.NewGuid();
+                        ids[i] = Guid.CreateVersion7(uploaded.AddSeconds(i));
                         rare[i] = (byte)(random.Next(10) == 0 ? 1 : 0);
                         batch.Add(new VectorPoint(ids[i], vector, new ImagePayload(rare[i] == 1 ? [RareTag] : ["common"], new Dictionary<string, string>(), uploaded.AddSeconds(i), null)));
                     }

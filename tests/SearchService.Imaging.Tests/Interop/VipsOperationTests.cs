@@ -121,6 +121,32 @@ public sealed class VipsOperationTests
         }
     }
 
+    /// <summary>A slow pipeline (decode + wide blur) stops soon after its kill flag is set, from another thread.</summary>
+    [Fact]
+    public void The_kill_flag_stops_a_running_pipeline()
+    {
+        var png = HostileFiles.FlatPng(3000, 3000);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (var whole = Blurred(png))
+        using (whole.CopyMemory())
+        {
+        }
+
+        var full = clock.Elapsed;
+        using var image = Blurred(png);
+        using var killer = new Timer(_ => image.Kill(), null, full / 10, Timeout.InfiniteTimeSpan);
+        clock.Restart();
+        var error = Assert.Throws<VipsException>(() => image.CopyMemory());
+        Assert.True(clock.Elapsed < full / 2, $"killed after {clock.ElapsedMilliseconds} ms; the whole pipeline took {full.TotalMilliseconds:F0} ms");
+        Assert.Contains("Decoding the image failed", error.Message, StringComparison.Ordinal);
+
+        static VipsImage Blurred(byte[] png)
+        {
+            using var loaded = Load("pngload_buffer", png);
+            return VipsOperation.Call("gaussblur", loaded, operation => operation.Set("sigma", 25.0));
+        }
+    }
+
     [Fact]
     public void Handles_survive_many_create_and_dispose_cycles()
     {

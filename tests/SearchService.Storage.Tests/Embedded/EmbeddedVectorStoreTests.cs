@@ -207,9 +207,10 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
         Assert.Equal(inMemory, await reopened.SearchAsync(collection, new VectorQuery(query, 100), CancellationToken.None));
     }
 
+    /// <summary>A store on the test's file that fans every multi-segment search out (the small collections here would run on one thread).</summary>
     private EmbeddedVectorStore Open(int searchThreads = 0)
     {
-        var store = new EmbeddedVectorStore(_folder.File("vectors.db"), searchThreads, NullLogger<EmbeddedVectorStore>.Instance);
+        var store = new EmbeddedVectorStore(_folder.File("vectors.db"), searchThreads, NullLogger<EmbeddedVectorStore>.Instance, parallelFromFloats: 0);
         _stores.Add(store);
         return store;
     }
