@@ -86,6 +86,24 @@ public sealed unsafe class VipsImage : IDisposable
         return buffer.Span.ToArray();
     }
 
+    /// <summary>
+    /// Computes the pixels into libvips-owned memory and lets <paramref name="reader"/> read them in place (no managed
+    /// copy of a possibly very large image); the memory is freed when the reader returns.
+    /// </summary>
+    public T ReadPixels<T>(PixelReader<T> reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        nuint size = 0;
+        var memory = VipsNative.vips_image_write_to_memory(Handle, &size);
+        if (memory == 0)
+        {
+            throw VipsErrors.Take("Writing the image to memory failed");
+        }
+
+        using var buffer = GLibBuffer.Own(memory, size);
+        return reader(buffer.Span);
+    }
+
     /// <summary>Asks libvips to stop computing this image; a running write then fails. Safe from any thread.</summary>
     public void Kill()
     {
@@ -101,3 +119,6 @@ public sealed unsafe class VipsImage : IDisposable
 
     public void Dispose() => Handle.Dispose();
 }
+
+/// <summary>Reads an image's band-interleaved pixels, row by row, while they are valid.</summary>
+public delegate T PixelReader<out T>(ReadOnlySpan<byte> pixels);

@@ -30,6 +30,17 @@ public sealed class PreparerBehaviourTests
     }
 
     [Fact]
+    public void Embedded_profiles_are_applied_only_when_configured()
+    {
+        // rocket.jpg carries an Adobe RGB (1998) profile: PIL (the default) ignores it, the option converts to sRGB.
+        var data = File.ReadAllBytes(Path.Combine(Preparers.Photos, "rocket.jpg"));
+        var ignored = preparer.Prepare(data, new PrepareOptions(0), CancellationToken.None).Tensor;
+        var applied = Preparers.Create(options: new() { ApplyIccProfiles = true }).Prepare(data, new PrepareOptions(0), CancellationToken.None).Tensor;
+        var mean = ignored.Zip(applied, (a, b) => Math.Abs(a - b)).Average();
+        Assert.InRange(mean, 0.005, 0.3);
+    }
+
+    [Fact]
     public void A_cancelled_token_stops_before_decoding()
     {
         using var cancelled = new CancellationTokenSource();

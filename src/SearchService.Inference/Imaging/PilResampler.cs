@@ -13,32 +13,33 @@ internal static class PilResampler
 {
     private const int PrecisionBits = 32 - 8 - 2;
 
-    internal static byte[] Resize(byte[] pixels, int width, int height, int newWidth, int newHeight, Interpolation interpolation)
+    /// <summary>Resizes band-interleaved RGB <paramref name="pixels"/>; the input is only read (it may be native memory).</summary>
+    internal static byte[] Resize(ReadOnlySpan<byte> pixels, int width, int height, int newWidth, int newHeight, Interpolation interpolation)
     {
         if (interpolation == Interpolation.Nearest)
         {
             return Nearest(pixels, width, height, newWidth, newHeight);
         }
 
-        var current = pixels;
-        if (newWidth != width)
+        if (newWidth == width && newHeight == height)
         {
-            current = Pass(current, width, height, newWidth, interpolation, horizontal: true);
+            return pixels.ToArray();
         }
 
-        if (newHeight != height)
+        if (newWidth == width)
         {
-            current = Pass(current, newWidth, height, newHeight, interpolation, horizontal: false);
+            return Pass(pixels, width, height, newHeight, interpolation, horizontal: false);
         }
 
-        return current;
+        var horizontal = Pass(pixels, width, height, newWidth, interpolation, horizontal: true);
+        return newHeight == height ? horizontal : Pass(horizontal, newWidth, height, newHeight, interpolation, horizontal: false);
     }
 
     /// <summary>
     /// PIL's NEAREST (its affine scale path): source positions start at half a step and advance by repeated
     /// addition, as there, so the floating-point drift picks the same pixel at exact boundaries.
     /// </summary>
-    private static byte[] Nearest(byte[] pixels, int width, int height, int newWidth, int newHeight)
+    private static byte[] Nearest(ReadOnlySpan<byte> pixels, int width, int height, int newWidth, int newHeight)
     {
         var output = new byte[newWidth * newHeight * 3];
         var xScale = (double)width / newWidth;
@@ -54,7 +55,7 @@ internal static class PilResampler
         position = yScale * 0.5;
         for (var y = 0; y < newHeight; y++)
         {
-            var sourceRow = pixels.AsSpan(Math.Min(height - 1, (int)position) * width * 3, width * 3);
+            var sourceRow = pixels.Slice(Math.Min(height - 1, (int)position) * width * 3, width * 3);
             position += yScale;
             var outRow = output.AsSpan(y * newWidth * 3, newWidth * 3);
             for (var x = 0; x < newWidth; x++)
@@ -66,7 +67,7 @@ internal static class PilResampler
         return output;
     }
 
-    private static byte[] Pass(byte[] input, int width, int height, int newSize, Interpolation interpolation, bool horizontal)
+    private static byte[] Pass(ReadOnlySpan<byte> input, int width, int height, int newSize, Interpolation interpolation, bool horizontal)
     {
         var (bounds, weights, kernelSize) = Coefficients(horizontal ? width : height, newSize, interpolation);
         return horizontal
@@ -74,13 +75,13 @@ internal static class PilResampler
             : Vertical(input, width, newSize, bounds, weights, kernelSize);
     }
 
-    private static byte[] Horizontal(byte[] input, int width, int height, int newWidth, int[] bounds, int[] weights, int kernelSize)
+    private static byte[] Horizontal(ReadOnlySpan<byte> input, int width, int height, int newWidth, int[] bounds, int[] weights, int kernelSize)
     {
         var output = new byte[newWidth * height * 3];
         const int rounding = 1 << (PrecisionBits - 1);
         for (var y = 0; y < height; y++)
         {
-            var row = input.AsSpan(y * width * 3, width * 3);
+            var row = input.Slice(y * width * 3, width * 3);
             var outRow = output.AsSpan(y * newWidth * 3, newWidth * 3);
             for (var x = 0; x < newWidth; x++)
             {
@@ -106,7 +107,7 @@ internal static class PilResampler
     }
 
     /// <summary>Row by row: each output row accumulates whole input rows, which keeps memory access sequential.</summary>
-    private static byte[] Vertical(byte[] input, int width, int newHeight, int[] bounds, int[] weights, int kernelSize)
+    private static byte[] Vertical(ReadOnlySpan<byte> input, int width, int newHeight, int[] bounds, int[] weights, int kernelSize)
     {
         var stride = width * 3;
         var output = new byte[newHeight * stride];
@@ -119,7 +120,7 @@ internal static class PilResampler
             for (var i = 0; i < k.Length; i++)
             {
                 var weight = k[i];
-                var row = input.AsSpan((first + i) * stride, stride);
+                var row = input.Slice((first + i) * stride, stride);
                 for (var x = 0; x < row.Length; x++)
                 {
                     sums[x] += row[x] * weight;

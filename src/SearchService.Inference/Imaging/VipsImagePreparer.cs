@@ -344,8 +344,11 @@ public sealed class VipsImagePreparer : IImagePreparer
     }
 
     /// <summary>The resized RGB pixels, by Pillow's algorithm (see <see cref="PilResampler"/>).</summary>
-    private byte[] Resize(VipsImage image, int width, int height) =>
-        PilResampler.Resize(image.WriteToMemory(), image.Width, image.Height, width, height, preprocessing.Interpolation);
+    private byte[] Resize(VipsImage image, int width, int height)
+    {
+        var (inWidth, inHeight) = (image.Width, image.Height);
+        return image.ReadPixels(pixels => PilResampler.Resize(pixels, inWidth, inHeight, width, height, preprocessing.Interpolation));
+    }
 
     private byte[] Thumbnail(ImagePipeline pipeline, VipsImage upright, int thumbnailSize)
     {
