@@ -199,24 +199,48 @@ public sealed class SqliteImageCatalog : IImageCatalog, IDisposable
         return Task.FromResult(_database.Read(
             connection =>
             {
-                using var command = SqliteDatabase.Command(connection, null, string.Empty);
-                var where = new StringBuilder("WHERE 1 = 1");
-                AppendFilter(where, command, filter);
-                if (after is { } position)
-                {
-                    where.Append(" AND (i.uploaded_at, i.id) < ($afterTicks, $afterId)");
-                    command.Parameters.AddWithValue("$afterTicks", position.Ticks);
-                    command.Parameters.AddWithValue("$afterId", Key(position.Id));
-                }
-
-                command.CommandText = $"SELECT {Columns} FROM images i {where} ORDER BY i.uploaded_at DESC, i.id DESC LIMIT $limit";
-                command.Parameters.AddWithValue("$limit", (long)limit + 1);
+                using var command = ListCommand(connection, filter, after, limit + 1L);
                 var rows = ReadAll(command);
                 var items = rows.Take(limit).ToArray();
                 var next = rows.Count > limit ? EncodeCursor(items[^1]) : null;
                 return new Page<ImageRecord>(items, next);
             },
             cancellationToken));
+    }
+
+    /// <summary>SQLite's plan for a list query (EXPLAIN QUERY PLAN details), so tests can hold filters to their indexes.</summary>
+    internal IReadOnlyList<string> ExplainList(ImageFilter filter, bool withCursor) =>
+        _database.Read(
+            connection =>
+            {
+                using var command = ListCommand(connection, filter, withCursor ? (DateTimeOffset.UnixEpoch.UtcTicks, Guid.Empty) : null, 10);
+                command.CommandText = "EXPLAIN QUERY PLAN " + command.CommandText;
+                using var reader = command.ExecuteReader();
+                var details = new List<string>();
+                while (reader.Read())
+                {
+                    details.Add(reader.GetString(3));
+                }
+
+                return details;
+            },
+            CancellationToken.None);
+
+    private static SqliteCommand ListCommand(SqliteConnection connection, ImageFilter filter, (long Ticks, Guid Id)? after, long limit)
+    {
+        var command = SqliteDatabase.Command(connection, null, string.Empty);
+        var where = new StringBuilder("WHERE 1 = 1");
+        AppendFilter(where, command, filter);
+        if (after is { } position)
+        {
+            where.Append(" AND (i.uploaded_at, i.id) < ($afterTicks, $afterId)");
+            command.Parameters.AddWithValue("$afterTicks", position.Ticks);
+            command.Parameters.AddWithValue("$afterId", Key(position.Id));
+        }
+
+        command.CommandText = $"SELECT {Columns} FROM images i {where} ORDER BY i.uploaded_at DESC, i.id DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit);
+        return command;
     }
 
     public Task<IReadOnlyList<ImageRecord>> GetManyAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ namespace SearchService.Storage.Sqlite.Vectors;
 /// The embedded <see cref="IVectorStore"/>: points persisted in SQLite (vectors as little-endian float32 BLOBs,
 /// normalised once at write), one collection per model, each loaded into a <see cref="VectorIndex"/> on first
 /// use and kept in step with every write. A write commits to SQLite first and then applies to memory, one
-/// writer at a time, so memory never holds what the file does not.
+/// writer at a time, so memory never holds what the file does not. One instance owns a file at a time.
 /// </summary>
 public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 {
@@ -49,6 +49,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     private readonly ConcurrentDictionary<string, (long Id, VectorIndex Index)> _collections = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loadGate = new(1, 1);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly FileStream _ownership;
     private bool _disposed;
 
     /// <param name="databasePath">The SQLite file (usually <c>&lt;Storage:DataPath&gt;/vectors.db</c>); created with its folder if missing.</param>
@@ -72,7 +73,17 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
             throw new PlatformNotSupportedException("The embedded vector store keeps vectors as little-endian float32 and needs a little-endian machine.");
         }
 
-        _database = new SqliteDatabase(databasePath, Migrations, PageSize);
+        _ownership = TakeOwnership(databasePath);
+        try
+        {
+            _database = new SqliteDatabase(databasePath, Migrations, PageSize);
+        }
+        catch
+        {
+            _ownership.Dispose();
+            throw;
+        }
+
         _logger = logger;
         _parallelism = searchThreads == 0 ? Environment.ProcessorCount : searchThreads;
         _parallelFromFloats = parallelFromFloats;
@@ -288,6 +299,29 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
         _loadGate.Dispose();
         _writeGate.Dispose();
+        _ownership.Dispose();
+    }
+
+    /// <summary>
+    /// Locks <c>&lt;database&gt;.lock</c> for this instance's lifetime: each instance serves searches from its own
+    /// memory, so a second one (in this process or another) would miss the first one's writes. The operating system
+    /// drops the lock when the process dies, so a crash never leaves the store locked.
+    /// </summary>
+    private static FileStream TakeOwnership(string databasePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(databasePath);
+        var lockPath = Path.GetFullPath(databasePath) + ".lock";
+        Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException error)
+        {
+            throw new VectorStoreException(
+                $"The embedded vector store {databasePath} is open in another instance or process ({error.Message}); only one may serve it. Stop the other service or give this one another Storage:DataPath.",
+                innerException: error);
+        }
     }
 
     /// <summary>Commits <paramref name="persist"/>, then applies <paramref name="apply"/> to memory, one writer at a time.</summary>

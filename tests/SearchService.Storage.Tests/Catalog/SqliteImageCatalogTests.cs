@@ -142,6 +142,27 @@ public sealed class SqliteImageCatalogTests : IDisposable
         Assert.Equal(original.ToHashSet(), seen.ToHashSet());
     }
 
+    [Fact]
+    public void List_queries_walk_the_upload_index_and_reach_tags_and_metadata_through_their_indexes()
+    {
+        var plain = _catalog.ExplainList(ImageFilter.None, withCursor: true);
+        var filtered = _catalog.ExplainList(
+            new ImageFilter { TagsAny = ["a", "b"], TagsAll = ["c"], Metadata = new Dictionary<string, string> { ["k"] = "v" }, TakenFrom = Epoch, UploadedTo = Epoch },
+            withCursor: true);
+
+        // Newest first straight from the index: no table scan and no sort of the whole table per page.
+        foreach (var plan in new[] { plain, filtered })
+        {
+            Assert.Contains(plan, step => step.Contains("images_by_uploaded", StringComparison.Ordinal));
+            Assert.DoesNotContain(plan, step => step.Contains("TEMP B-TREE", StringComparison.Ordinal));
+            Assert.DoesNotContain(plan, step => step.StartsWith("SCAN i", StringComparison.Ordinal) && !step.Contains("INDEX", StringComparison.Ordinal));
+        }
+
+        var sideTables = filtered.Where(step => step.Contains(" t ", StringComparison.Ordinal) || step.EndsWith(" t", StringComparison.Ordinal) || step.Contains(" m ", StringComparison.Ordinal) || step.EndsWith(" m", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, sideTables.Count);
+        Assert.All(sideTables, step => Assert.Contains("INDEX", step, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("not a cursor!")]

@@ -89,6 +89,18 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
         Assert.Equal(0, await reopened.CountAsync(collection, null, CancellationToken.None));
     }
 
+    [Fact]
+    public void A_second_instance_on_the_same_file_is_refused_until_the_first_is_disposed()
+    {
+        var first = Open();
+
+        var error = Assert.Throws<VectorStoreException>(() => Open());
+        Assert.Contains("vectors.db", error.Message, StringComparison.Ordinal);
+
+        first.Dispose();
+        Open().Dispose();
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
