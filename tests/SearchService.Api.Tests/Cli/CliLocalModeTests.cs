@@ -126,14 +126,18 @@ public sealed class CliLocalModeTests : IDisposable
         Assert.Equal(0, second.Code);
         Assert.StartsWith("reindex tiny-random-clip_32: 24 images: 0 embedded, 24 already there, 0 failed", second.Output, StringComparison.Ordinal);
 
-        await using var tiny = await DataFolderView.OpenAsync(_data, TestPaths.TinyModel);
-        Assert.Equal(24, await tiny.Vectors.CountAsync(tiny.Collection, null, CancellationToken.None));
-        // Each vector is the new model's embedding of the stored original, with the catalog's payload.
-        var record = (await tiny.Catalog.ListAsync(ImageFilter.None, null, 1, CancellationToken.None)).Items[0];
-        var original = await File.ReadAllBytesAsync(tiny.Blobs.GetPath(record.Sha256, BlobKind.Original)!);
-        var prepared = tiny.Preparer.Prepare(original, new PrepareOptions(0), CancellationToken.None);
-        var expected = (await tiny.ImageEncoder.EncodeAsync([prepared.Tensor], CancellationToken.None))[0];
-        Assert.Equal(expected, (await tiny.Vectors.GetVectorAsync(tiny.Collection, record.Id, CancellationToken.None))!, new FloatTolerance(1e-5f));
+        // One view at a time: the embedded vector store serves a data folder from one instance only.
+        await using (var tiny = await DataFolderView.OpenAsync(_data, TestPaths.TinyModel))
+        {
+            Assert.Equal(24, await tiny.Vectors.CountAsync(tiny.Collection, null, CancellationToken.None));
+            // Each vector is the new model's embedding of the stored original, with the catalog's payload.
+            var record = (await tiny.Catalog.ListAsync(ImageFilter.None, null, 1, CancellationToken.None)).Items[0];
+            var original = await File.ReadAllBytesAsync(tiny.Blobs.GetPath(record.Sha256, BlobKind.Original)!);
+            var prepared = tiny.Preparer.Prepare(original, new PrepareOptions(0), CancellationToken.None);
+            var expected = (await tiny.ImageEncoder.EncodeAsync([prepared.Tensor], CancellationToken.None))[0];
+            Assert.Equal(expected, (await tiny.Vectors.GetVectorAsync(tiny.Collection, record.Id, CancellationToken.None))!, new FloatTolerance(1e-5f));
+        }
+
         await using var demo = await DataFolderView.OpenAsync(_data, TestPaths.DemoModel);
         Assert.Equal(24, await demo.Vectors.CountAsync(demo.Collection, null, CancellationToken.None));
     }
