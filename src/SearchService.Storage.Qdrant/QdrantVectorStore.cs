@@ -39,7 +39,7 @@ public sealed class QdrantVectorStore : IVectorStore
 
     public async Task EnsureCollectionAsync(VectorCollection collection, CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         var info = await GetCollectionAsync(collection, cancellationToken).ConfigureAwait(false);
         if (info is null)
         {
@@ -71,11 +71,11 @@ public sealed class QdrantVectorStore : IVectorStore
 
     public async Task UpsertAsync(VectorCollection collection, IReadOnlyList<VectorPoint> points, CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         ArgumentNullException.ThrowIfNull(points);
         foreach (var point in points)
         {
-            ValidateVector(collection, point.Vector, nameof(points));
+            collection.EnsureAccepts(point.Vector, nameof(points));
         }
 
         if (points.Count == 0)
@@ -108,7 +108,7 @@ public sealed class QdrantVectorStore : IVectorStore
 
     public async Task<bool> SetPayloadAsync(VectorCollection collection, Guid id, ImagePayload payload, CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         ArgumentNullException.ThrowIfNull(payload);
         // Whether Qdrant refuses a payload for a missing id has varied by version: look first so the answer is exact;
         // a 404 from the write itself (the point deleted meanwhile) is a false too.
@@ -131,7 +131,7 @@ public sealed class QdrantVectorStore : IVectorStore
 
     public async Task DeleteAsync(VectorCollection collection, IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         ArgumentNullException.ThrowIfNull(ids);
         foreach (var batch in ids.Distinct().Chunk(_options.UpsertBatchSize))
         {
@@ -144,7 +144,7 @@ public sealed class QdrantVectorStore : IVectorStore
 
     public async Task<float[]?> GetVectorAsync(VectorCollection collection, Guid id, CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         var record = await RetrieveAsync(collection, id, withVector: true, cancellationToken).ConfigureAwait(false);
         if (record is null)
         {
@@ -156,9 +156,9 @@ public sealed class QdrantVectorStore : IVectorStore
 
     public async Task<IReadOnlyList<ScoredPoint>> SearchAsync(VectorCollection collection, VectorQuery query, CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         ArgumentNullException.ThrowIfNull(query);
-        ValidateVector(collection, query.Vector, nameof(query));
+        collection.EnsureAccepts(query.Vector, nameof(query));
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
         ArgumentOutOfRangeException.ThrowIfNegative(query.Offset, nameof(query));
 
@@ -197,7 +197,7 @@ public sealed class QdrantVectorStore : IVectorStore
 
     public async Task<long> CountAsync(VectorCollection collection, ImageFilter? filter, CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         var result = await _transport.SendAsync(
             "count", HttpMethod.Post, $"{CollectionPath(collection)}/points/count",
             new CountRequest(QdrantPayloadLayout.ToFilter(filter, null), Exact: true), Json.CountRequest, Json.QdrantResponseCountResult, notFoundIsDefault: false, cancellationToken).ConfigureAwait(false);
@@ -206,7 +206,7 @@ public sealed class QdrantVectorStore : IVectorStore
 
     public async IAsyncEnumerable<Guid> ListIdsAsync(VectorCollection collection, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         Guid? offset = null;
         var path = $"{CollectionPath(collection)}/points/scroll";
         do
@@ -241,7 +241,7 @@ public sealed class QdrantVectorStore : IVectorStore
     /// <summary>Deletes the whole collection (tests and tooling; the service never drops data); false if it did not exist.</summary>
     internal async Task<bool> DeleteCollectionAsync(VectorCollection collection, CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         var deleted = await _transport.SendAsync<object, bool>(
             "delete collection", HttpMethod.Delete, CollectionPath(collection), null, null, Json.QdrantResponseBoolean, notFoundIsDefault: true, cancellationToken).ConfigureAwait(false);
         return deleted;
@@ -322,28 +322,4 @@ public sealed class QdrantVectorStore : IVectorStore
     }
 
     private static string CollectionPath(VectorCollection collection) => $"collections/{Uri.EscapeDataString(collection.Name)}";
-
-    private static void ValidateCollection(VectorCollection collection)
-    {
-        ArgumentNullException.ThrowIfNull(collection);
-        ArgumentException.ThrowIfNullOrWhiteSpace(collection.Name, nameof(collection));
-        ArgumentOutOfRangeException.ThrowIfLessThan(collection.Dimensions, 1, nameof(collection));
-    }
-
-    private static void ValidateVector(VectorCollection collection, float[] vector, string parameter)
-    {
-        ArgumentNullException.ThrowIfNull(vector, parameter);
-        if (vector.Length != collection.Dimensions)
-        {
-            throw new ArgumentException($"Vector has {vector.Length} dimensions; collection {collection.Name} holds {collection.Dimensions}.", parameter);
-        }
-
-        foreach (var value in vector)
-        {
-            if (!float.IsFinite(value))
-            {
-                throw new ArgumentException($"Vector for collection {collection.Name} contains {value}; only finite values can be stored or searched.", parameter);
-            }
-        }
-    }
 }

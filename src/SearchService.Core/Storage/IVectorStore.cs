@@ -1,7 +1,37 @@
 namespace SearchService.Core.Storage;
 
 /// <summary>A named set of same-length vectors compared by cosine similarity (one per model).</summary>
-public sealed record VectorCollection(string Name, int Dimensions);
+public sealed record VectorCollection(string Name, int Dimensions)
+{
+    /// <summary>Throws the argument exception every store gives for a missing, unnamed or dimensionless collection.</summary>
+    public static void Validate(VectorCollection collection)
+    {
+        ArgumentNullException.ThrowIfNull(collection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(collection.Name, nameof(collection));
+        ArgumentOutOfRangeException.ThrowIfLessThan(collection.Dimensions, 1, nameof(collection));
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="vector"/> has this collection's length and only finite values, reporting the
+    /// failure against <paramref name="parameterName"/> (the caller's argument that carried the vector).
+    /// </summary>
+    public void EnsureAccepts(float[] vector, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(vector, parameterName);
+        if (vector.Length != Dimensions)
+        {
+            throw new ArgumentException($"Vector has {vector.Length} dimensions; collection {Name} holds {Dimensions}.", parameterName);
+        }
+
+        foreach (var value in vector)
+        {
+            if (!float.IsFinite(value))
+            {
+                throw new ArgumentException($"Vector for collection {Name} contains {value}; only finite values can be stored or searched.", parameterName);
+            }
+        }
+    }
+}
 
 /// <summary>One stored vector with the payload that filters read.</summary>
 public sealed record VectorPoint(Guid Id, float[] Vector, ImagePayload Payload);

@@ -254,7 +254,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
     /// <summary>Drops a collection with its points (tests and tooling; the service never drops data); false if it did not exist.</summary>
     internal async Task<bool> DeleteCollectionAsync(VectorCollection collection, CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         await _loadGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -342,7 +342,7 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
 
     private async ValueTask<(long Id, VectorIndex Index)> GetIndexAsync(VectorCollection collection, bool create, CancellationToken cancellationToken)
     {
-        ValidateCollection(collection);
+        VectorCollection.Validate(collection);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_collections.TryGetValue(collection.Name, out var loaded))
         {
@@ -489,30 +489,10 @@ public sealed class EmbeddedVectorStore : IVectorStore, IDisposable
         return reader.Read() ? (reader.GetInt64(0), reader.GetInt32(1)) : null;
     }
 
-    private static void ValidateCollection(VectorCollection collection)
-    {
-        ArgumentNullException.ThrowIfNull(collection);
-        ArgumentException.ThrowIfNullOrWhiteSpace(collection.Name, nameof(collection));
-        ArgumentOutOfRangeException.ThrowIfLessThan(collection.Dimensions, 1, nameof(collection));
-    }
-
     /// <summary>A unit-length copy; a zero vector has no direction, so it cannot be stored (a zero query scores 0 everywhere).</summary>
     private static float[] Normalise(VectorCollection collection, float[] vector, string parameter, bool rejectZero)
     {
-        ArgumentNullException.ThrowIfNull(vector, parameter);
-        if (vector.Length != collection.Dimensions)
-        {
-            throw new ArgumentException($"Vector has {vector.Length} dimensions; collection {collection.Name} holds {collection.Dimensions}.", parameter);
-        }
-
-        foreach (var value in vector)
-        {
-            if (!float.IsFinite(value))
-            {
-                throw new ArgumentException($"Vector for collection {collection.Name} contains {value}; only finite values can be stored or searched.", parameter);
-            }
-        }
-
+        collection.EnsureAccepts(vector, parameter);
         var norm = TensorPrimitives.Norm(vector);
         if (norm == 0 || !float.IsFinite(norm))
         {
