@@ -80,8 +80,8 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         }.ToString();
         _time = time;
         using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode=WAL;");
-        Execute(connection, Schema);
+        SqliteDatabase.Execute(connection, null, "PRAGMA journal_mode=WAL;");
+        SqliteDatabase.Execute(connection, null, Schema);
     }
 
     public void Dispose()
@@ -97,7 +97,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         await WriteAsync(
             (connection, transaction) =>
             {
-                using var command = Command(connection, transaction, """
+                using var command = SqliteDatabase.Command(connection, transaction, """
                     INSERT INTO jobs (id, kind, path, recursive, tags, state, created_at, enumerated)
                     VALUES ($id, $kind, $path, $recursive, $tags, $state, $now, $enumerated)
                     """);
@@ -163,7 +163,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         await WriteAsync(
             (connection, transaction) =>
             {
-                using var kindCommand = Command(connection, transaction, "SELECT kind FROM jobs WHERE id = $id");
+                using var kindCommand = SqliteDatabase.Command(connection, transaction, "SELECT kind FROM jobs WHERE id = $id");
                 kindCommand.Parameters.AddWithValue("$id", Key(jobId));
                 var kind = kindCommand.ExecuteScalar() is long value ? (IngestSourceKind)value : throw new InvalidOperationException($"No job {jobId}.");
 
@@ -175,7 +175,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
                        ORDER BY id DESC LIMIT 1)
                       """
                     : "(SELECT NULL AS sha256, NULL AS size, NULL AS mtime)";
-                using var insert = Command(connection, transaction, $"""
+                using var insert = SqliteDatabase.Command(connection, transaction, $"""
                     INSERT OR IGNORE INTO job_files (job_id, location, name, size, mtime, prior_sha, prior_unchanged, state)
                     SELECT $job, $location, $name, $size, $mtime, p.sha256,
                            COALESCE(p.size = $size AND p.mtime IS $mtime, 0), 0
@@ -202,7 +202,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         WriteAsync(
             (connection, transaction) =>
             {
-                using var command = Command(connection, transaction, "UPDATE jobs SET enumerated = 1 WHERE id = $id");
+                using var command = SqliteDatabase.Command(connection, transaction, "UPDATE jobs SET enumerated = 1 WHERE id = $id");
                 command.Parameters.AddWithValue("$id", Key(jobId));
                 command.ExecuteNonQuery();
             },
@@ -216,7 +216,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
             var page = new List<IngestFile>(PageSize);
             await using (var connection = await OpenAsync(cancellationToken).ConfigureAwait(false))
             {
-                await using var command = Command(connection, null, $"""
+                await using var command = SqliteDatabase.Command(connection, null, $"""
                     SELECT {FileColumns} FROM job_files
                     WHERE job_id = $job AND state = 0 AND id > $after ORDER BY id LIMIT $limit
                     """);
@@ -250,7 +250,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         return WriteAsync(
             (connection, transaction) =>
             {
-                using var command = Command(connection, transaction, "UPDATE job_files SET attempt_sha = $sha, attempt_at = $at WHERE id = $id");
+                using var command = SqliteDatabase.Command(connection, transaction, "UPDATE job_files SET attempt_sha = $sha, attempt_at = $at WHERE id = $id");
                 var sha = command.Parameters.Add("$sha", SqliteType.Text);
                 var id = command.Parameters.Add("$id", SqliteType.Integer);
                 command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
@@ -275,7 +275,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         return WriteAsync(
             (connection, transaction) =>
             {
-                using var command = Command(connection, transaction, """
+                using var command = SqliteDatabase.Command(connection, transaction, """
                     UPDATE job_files SET state = $state, sha256 = $sha, image_id = $image, reason = $reason
                     WHERE id = $id AND state = 0
                     """);
@@ -305,7 +305,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
     public async Task<bool> IsImageOwnedAsync(Guid imageId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, null, "SELECT EXISTS (SELECT 1 FROM job_files WHERE image_id = $image AND state = 1)");
+        await using var command = SqliteDatabase.Command(connection, null, "SELECT EXISTS (SELECT 1 FROM job_files WHERE image_id = $image AND state = 1)");
         command.Parameters.AddWithValue("$image", Key(imageId));
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
     }
@@ -314,7 +314,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         WriteAsync(
             (connection, transaction) =>
             {
-                using var command = Command(connection, transaction, """
+                using var command = SqliteDatabase.Command(connection, transaction, """
                     UPDATE jobs SET state = $state, error = $error,
                         started_at = CASE WHEN $state = 1 THEN COALESCE(started_at, $now) ELSE started_at END,
                         finished_at = CASE WHEN $state >= 2 THEN $now ELSE NULL END
@@ -332,7 +332,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, null, """
+        await using var command = SqliteDatabase.Command(connection, null, """
             SELECT id, name, reason FROM job_files
             WHERE job_id = $job AND state = 4 AND id > $after ORDER BY id LIMIT $limit
             """);
@@ -369,7 +369,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         SqliteConnection connection, string sql, (string Name, object Value)[] parameters, CancellationToken cancellationToken)
     {
         var rows = new List<(long Seq, Guid Id, IngestSource Source, IngestJobState State, DateTimeOffset Created, DateTimeOffset? Started, DateTimeOffset? Finished, string? Error, bool Enumerated)>();
-        await using (var command = Command(connection, null, sql))
+        await using (var command = SqliteDatabase.Command(connection, null, sql))
         {
             foreach (var (name, value) in parameters)
             {
@@ -405,7 +405,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
 
     private static async Task<IngestTotals> ReadTotalsAsync(SqliteConnection connection, Guid jobId, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, null, "SELECT state, COUNT(*) FROM job_files WHERE job_id = $job GROUP BY state");
+        await using var command = SqliteDatabase.Command(connection, null, "SELECT state, COUNT(*) FROM job_files WHERE job_id = $job GROUP BY state");
         command.Parameters.AddWithValue("$job", Key(jobId));
         var counts = new long[5];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -421,7 +421,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        Execute(connection, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+        SqliteDatabase.Execute(connection, null, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
         return connection;
     }
 
@@ -431,7 +431,7 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            Execute(connection, "PRAGMA synchronous=NORMAL;");
+            SqliteDatabase.Execute(connection, null, "PRAGMA synchronous=NORMAL;");
             return connection;
         }
         catch
@@ -441,6 +441,8 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         }
     }
 
+    // Not SqliteDatabase.WriteAsync: that one opens with synchronous=FULL and this file deliberately keeps NORMAL
+    // (surviving a killed process is what job progress needs), without a user_version schema.
     private async Task WriteAsync(Action<SqliteConnection, SqliteTransaction> write, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -455,19 +457,5 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         {
             _writeGate.Release();
         }
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
-    }
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = Command(connection, null, sql);
-        command.ExecuteNonQuery();
     }
 }
