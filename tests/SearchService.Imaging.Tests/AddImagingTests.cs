@@ -7,6 +7,7 @@ using SearchService.Core.Images;
 using SearchService.Core.Models;
 using SearchService.Imaging.Tests.Support;
 using SearchService.Inference.Imaging;
+using SearchService.Testing;
 using Xunit;
 
 namespace SearchService.Imaging.Tests;

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace SearchService.Inference.Tests.Support;
+namespace SearchService.Testing;
 
 /// <summary>Keeps every log entry so tests can assert what was said, at which level, with which event id.</summary>
-internal sealed class CollectingLoggerProvider : ILoggerProvider
+public sealed class CollectingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<LogEntry> Entries { get; } = new();
 
@@ -30,4 +30,4 @@ internal sealed class CollectingLoggerProvider : ILoggerProvider
     }
 }
 
-internal sealed record LogEntry(string Category, LogLevel Level, int EventId, string Message);
+public sealed record LogEntry(string Category, LogLevel Level, int EventId, string Message);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SearchService.Inference.Onnx;
 using SearchService.Inference.Tests.Support;
 using SearchService.Interop.OnnxRuntime;
+using SearchService.Testing;
 using Xunit;
 
 namespace SearchService.Inference.Tests.Interop;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using SearchService.Inference.Onnx;
 using SearchService.Inference.Tests.Support;
+using SearchService.Testing;
 using Xunit;
 
 namespace SearchService.Inference.Tests.Models;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using SearchService.Core.Models;
 using SearchService.Inference.Provisioning;
 using SearchService.Inference.Tests.Support;
+using SearchService.Testing;
 using Xunit;
 
 namespace SearchService.Inference.Tests.Provisioning;

@@ -1,6 +1,7 @@
 using SearchService.Inference.Models;
 using SearchService.Inference.Provisioning;
 using SearchService.Inference.Tests.Support;
+using SearchService.Testing;
 using Xunit;
 
 namespace SearchService.Inference.Tests.Provisioning;
