@@ -43,10 +43,10 @@ public static class IngestBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = IntOption(args, "--images", 32);
-        var batch = IntOption(args, "--batch", 8);
-        var decodeWorkers = IntOption(args, "--decode", 0);
-        var intraThreads = IntOption(args, "--intra", 0);
+        var count = CommandLineOptions.PositiveInt(args, "--images", 32);
+        var batch = CommandLineOptions.PositiveInt(args, "--batch", 8);
+        var decodeWorkers = CommandLineOptions.PositiveInt(args, "--decode", 0);
+        var intraThreads = CommandLineOptions.PositiveInt(args, "--intra", 0);
         var cores = Environment.ProcessorCount;
         var modelFolder = Path.Combine(TestPaths.RepositoryRoot, "artifacts", "models", "vit-b-32-random");
         if (!File.Exists(Path.Combine(modelFolder, "model.pt")))
@@ -290,12 +290,6 @@ public static class IngestBenchmark
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-    private static int IntOption(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
-    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

@@ -36,9 +36,9 @@ public static class SearchLatencyBenchmark
     public static async Task RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var sizes = Option(args, "--sizes", "10000,100000,1000000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        var queries = int.Parse(Option(args, "--queries", "100"), CultureInfo.InvariantCulture);
-        var threads = int.Parse(Option(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        var sizes = CommandLineOptions.Value(args, "--sizes", "10000,100000,1000000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var queries = int.Parse(CommandLineOptions.Value(args, "--queries", "100"), CultureInfo.InvariantCulture);
+        var threads = int.Parse(CommandLineOptions.Value(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         Console.WriteLine($"Exact cosine search, {Dimensions}-d, limit {Limit}, {queries} queries per size, {threads} threads, {Environment.ProcessorCount} cores");
 
         var rows = new List<Row>();
@@ -215,12 +215,6 @@ public static class SearchLatencyBenchmark
         }
 
         Console.WriteLine($"Ratio = ours / FAISS (below 1: ours is faster). {threads} threads each; FAISS filtered via {rows.FirstOrDefault()?.FaissFilterMethod}; filter = one tag on ~10% of points.");
-    }
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
     }
 
     private sealed record Percentiles(double P50, double P99)
