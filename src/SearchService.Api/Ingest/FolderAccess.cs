@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SearchService.Core.Images;
 using SearchService.Core.Ingest;
 
 namespace SearchService.Api.Ingest;
@@ -9,11 +10,6 @@ namespace SearchService.Api.Ingest;
 /// </summary>
 public sealed class FolderAccess
 {
-    private static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".tif", ".tiff", ".heic", ".heif", ".avif",
-    };
-
     private readonly IOptionsMonitor<IngestOptions> _options;
 
     public FolderAccess(IOptionsMonitor<IngestOptions> options)
@@ -93,7 +89,7 @@ public sealed class FolderAccess
                 if (entry.LinkTarget is not null)
                 {
                     if (entry is FileInfo && Resolve(entry) is FileInfo target && target.Exists && IsInside(target.FullName, roots)
-                        && ImageExtensions.Contains(entry.Extension))
+                        && ImageFileNames.HasImageExtension(entry.Name))
                     {
                         yield return new IngestFileEntry(entry.FullName, RelativeName(folder, entry.FullName), target.Length, target.LastWriteTimeUtc);
                     }
@@ -108,7 +104,7 @@ public sealed class FolderAccess
                         subfolders.Add(entry.FullName);
                     }
                 }
-                else if (entry is FileInfo file && ImageExtensions.Contains(file.Extension))
+                else if (entry is FileInfo file && ImageFileNames.HasImageExtension(file.Name))
                 {
                     yield return new IngestFileEntry(file.FullName, RelativeName(folder, file.FullName), file.Length, file.LastWriteTimeUtc);
                 }
