@@ -37,51 +37,13 @@ internal static class TestImages
             }
         }
 
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var header = new byte[13];
-        WriteBigEndian(header, 0, (uint)width);
-        WriteBigEndian(header, 4, (uint)height);
-        header[8] = 8;
-        header[9] = 2;
-        Chunk(png, "IHDR", header);
-        using (var compressed = new MemoryStream())
-        {
-            using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                zlib.Write(raw);
-            }
-
-            Chunk(png, "IDAT", compressed.ToArray());
-        }
-
-        Chunk(png, "IEND", []);
-        return png.ToArray();
+        return EncodePng(width, height, colourType: 2, raw);
     }
 
     /// <summary>A well-formed PNG whose header claims <paramref name="width"/> × <paramref name="height"/> pixels; it holds one row.</summary>
     public static byte[] PngClaiming(int width, int height)
     {
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var header = new byte[13];
-        WriteBigEndian(header, 0, (uint)width);
-        WriteBigEndian(header, 4, (uint)height);
-        header[8] = 8;
-        header[9] = 0;
-        Chunk(png, "IHDR", header);
-        using (var compressed = new MemoryStream())
-        {
-            using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
-            {
-                zlib.Write(new byte[1 + width]);
-            }
-
-            Chunk(png, "IDAT", compressed.ToArray());
-        }
-
-        Chunk(png, "IEND", []);
-        return png.ToArray();
+        return EncodePng(width, height, colourType: 0, new byte[1 + width]);
     }
 
     /// <summary>A PNG cut short: the format is recognised, the data is damaged.</summary>
@@ -117,6 +79,31 @@ internal static class TestImages
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>An 8-bit PNG of already filtered scanlines (<paramref name="raw"/>) with the given PNG colour type (0 grey, 2 RGB).</summary>
+    private static byte[] EncodePng(int width, int height, byte colourType, byte[] raw)
+    {
+        using var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        WriteBigEndian(header, 0, (uint)width);
+        WriteBigEndian(header, 4, (uint)height);
+        header[8] = 8;
+        header[9] = colourType;
+        Chunk(png, "IHDR", header);
+        using (var compressed = new MemoryStream())
+        {
+            using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                zlib.Write(raw);
+            }
+
+            Chunk(png, "IDAT", compressed.ToArray());
+        }
+
+        Chunk(png, "IEND", []);
+        return png.ToArray();
     }
 
     private static void Chunk(Stream png, string type, byte[] data)
