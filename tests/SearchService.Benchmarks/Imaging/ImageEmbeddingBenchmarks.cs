@@ -9,7 +9,6 @@ using SearchService.Inference.Imaging;
 using SearchService.Inference.Models;
 using SearchService.Inference.Onnx;
 using SearchService.Interop.OnnxRuntime;
-using SearchService.Testing;
 
 namespace SearchService.Benchmarks.Imaging;
 
@@ -32,20 +31,14 @@ public class ImageEmbeddingBenchmarks
     private byte[][] photos = null!;
     private float[] batchTensor = null!;
 
-    public static string ModelFolder => Path.Combine(TestPaths.RepositoryRoot, "artifacts", "models", "vit-b-32-random");
-
     [GlobalSetup]
     public void Setup()
     {
-        if (!Directory.Exists(ModelFolder))
-        {
-            throw new DirectoryNotFoundException(
-                $"{ModelFolder} is missing; make it with: /usr/bin/python3 tests/fixtures/models/make_models.py vitb32 --out artifacts/models/vit-b-32-random");
-        }
+        var modelFolder = BenchmarkModel.RequireVitB32Folder();
 
         var options = new InferenceOptions { MaxBatchSize = Batch };
         var runtime = OrtRuntime.Load();
-        model = ClipModel.Load(ModelFolder, new OnnxSessionFactory(runtime, options, NullLogger.Instance), options, NullLogger.Instance);
+        model = ClipModel.Load(modelFolder, new OnnxSessionFactory(runtime, options, NullLogger.Instance), options, NullLogger.Instance);
         preparer = new VipsImagePreparer(model.Descriptor.Preprocessing, new ImagingOptions());
         photos = CameraPhotos.Load(Batch * Batches);
         var length = model.Descriptor.Preprocessing.TensorLength;
@@ -56,7 +49,7 @@ public class ImageEmbeddingBenchmarks
         }
 
         using var sessionOptions = runtime.CreateSessionOptions();
-        bareSession = runtime.CreateSession(Path.Combine(ModelFolder, ModelLayout.VisualModel), sessionOptions);
+        bareSession = runtime.CreateSession(Path.Combine(modelFolder, ModelLayout.VisualModel), sessionOptions);
     }
 
     [GlobalCleanup]

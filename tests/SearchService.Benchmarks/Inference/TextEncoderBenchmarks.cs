@@ -8,7 +8,6 @@ using SearchService.Inference;
 using SearchService.Inference.Models;
 using SearchService.Inference.Onnx;
 using SearchService.Interop.OnnxRuntime;
-using SearchService.Testing;
 
 namespace SearchService.Benchmarks.Inference;
 
@@ -44,20 +43,14 @@ public class TextEncoderBenchmarks
     [Params(1, 32)]
     public int Batch { get; set; }
 
-    public static string ModelFolder => Path.Combine(TestPaths.RepositoryRoot, "artifacts", "models", "vit-b-32-random");
-
     [GlobalSetup]
     public void Setup()
     {
-        if (!Directory.Exists(ModelFolder))
-        {
-            throw new DirectoryNotFoundException(
-                $"{ModelFolder} is missing; make it with: /usr/bin/python3 tests/fixtures/models/make_models.py vitb32 --out artifacts/models/vit-b-32-random");
-        }
+        var modelFolder = BenchmarkModel.RequireVitB32Folder();
 
         var options = new InferenceOptions { MaxBatchSize = 32 };
         var runtime = OrtRuntime.Load();
-        model = ClipModel.Load(ModelFolder, new OnnxSessionFactory(runtime, options, NullLogger.Instance), options, NullLogger.Instance);
+        model = ClipModel.Load(modelFolder, new OnnxSessionFactory(runtime, options, NullLogger.Instance), options, NullLogger.Instance);
         texts = Captions[..Batch];
         var context = model.Descriptor.ContextLength;
         ids = new int[Batch * context];
@@ -67,7 +60,7 @@ public class TextEncoderBenchmarks
         }
 
         using var sessionOptions = runtime.CreateSessionOptions();
-        bareSession = runtime.CreateSession(Path.Combine(ModelFolder, ModelLayout.TextualModel), sessionOptions);
+        bareSession = runtime.CreateSession(Path.Combine(modelFolder, ModelLayout.TextualModel), sessionOptions);
         fakeOutput = BareOrtRun();
     }
 

@@ -48,10 +48,10 @@ public static class IngestBenchmark
         var decodeWorkers = CommandLineOptions.PositiveInt(args, "--decode", 0);
         var intraThreads = CommandLineOptions.PositiveInt(args, "--intra", 0);
         var cores = Environment.ProcessorCount;
-        var modelFolder = Path.Combine(TestPaths.RepositoryRoot, "artifacts", "models", "vit-b-32-random");
+        var modelFolder = BenchmarkModel.VitB32Folder;
         if (!File.Exists(Path.Combine(modelFolder, "model.pt")))
         {
-            Console.Error.WriteLine($"{modelFolder} is missing; make it with: /usr/bin/python3 tests/fixtures/models/make_models.py vitb32 --out artifacts/models/vit-b-32-random");
+            Console.Error.WriteLine($"{modelFolder} is missing; make it with: {BenchmarkModel.MakeCommand}");
             return 2;
         }
 

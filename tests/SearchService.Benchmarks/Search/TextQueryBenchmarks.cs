@@ -3,7 +3,6 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Microsoft.Extensions.Logging.Abstractions;
-using SearchService.Benchmarks.Inference;
 using SearchService.Core.Storage;
 using SearchService.Inference;
 using SearchService.Inference.Models;
@@ -82,12 +81,7 @@ public class TextQueryBenchmarks
 
         public static SharedIndex Build()
         {
-            var folder = TextEncoderBenchmarks.ModelFolder;
-            if (!Directory.Exists(folder))
-            {
-                throw new DirectoryNotFoundException(
-                    $"{folder} is missing; make it with: /usr/bin/python3 tests/fixtures/models/make_models.py vitb32 --out artifacts/models/vit-b-32-random");
-            }
+            var folder = BenchmarkModel.RequireVitB32Folder();
 
             var options = new InferenceOptions();
             var model = ClipModel.Load(folder, new OnnxSessionFactory(OrtRuntime.Load(), options, NullLogger.Instance), options, NullLogger.Instance);
