@@ -2,19 +2,6 @@ namespace SearchService.Inference.Tests.Support;
 
 internal static class Vectors
 {
-    public static double Cosine(IReadOnlyList<float> a, IReadOnlyList<double> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (var i = 0; i < a.Count; i++)
-        {
-            dot += a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
-    }
-
     public static double Norm(IReadOnlyList<float> a) => Math.Sqrt(a.Sum(v => (double)v * v));
 
     /// <summary>Writes float32 tensors as a NumPy .npy file (format 1.0, little-endian, C order).</summary>
