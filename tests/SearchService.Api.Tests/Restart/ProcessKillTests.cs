@@ -167,7 +167,8 @@ public sealed class ProcessKillTests(ITestOutputHelper log) : IDisposable
         // upload can commit without its answer getting out), each complete, and no vector or blob without a row.
         await using var view = await DataFolderView.OpenAsync(_data, TestPaths.DemoModel);
         var records = await view.RecordsAsync();
-        Assert.Superset(records.Select(record => record.Id).ToHashSet(), acknowledged.Keys.ToHashSet());
+        // xunit's Superset(a, b) holds when b ⊇ a.
+        Assert.Superset(acknowledged.Keys.ToHashSet(), records.Select(record => record.Id).ToHashSet());
         await AssertCompleteAndNothingElseAsync(view, records);
     }
 
