@@ -64,7 +64,7 @@ public sealed class ReferenceEmbeddingTests
 
         using var folder = new TempFolder();
         var npy = Path.Combine(folder.Path, "images.npy");
-        Vectors.WriteNpy(npy, all, count, 3, size, size);
+        NpyWriter.Float32(npy, all, count, 3, size, size);
         var tensors = Enumerable.Range(0, count).Select(i => new ReadOnlyMemory<float>(all, i * length, length)).ToList();
 
         var ours = await model.ImageEncoder.EncodeAsync(tensors, CancellationToken.None);

@@ -2,10 +2,13 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace SearchService.Benchmarks.Search;
+namespace SearchService.Testing;
 
-/// <summary>Writes a row-major 2-D (or 1-D) NumPy .npy file (format 1.0) row by row, so large arrays never sit in memory twice.</summary>
-internal sealed class NpyWriter : IDisposable
+/// <summary>
+/// Writes a row-major NumPy .npy file (format 1.0, little-endian) row by row, so large arrays never sit in memory
+/// twice; what the Python references read with <c>numpy.load</c>.
+/// </summary>
+public sealed class NpyWriter : IDisposable
 {
     private readonly FileStream _stream;
 
@@ -22,6 +25,15 @@ internal sealed class NpyWriter : IDisposable
 
     public static NpyWriter Float32(string path, long rows, int columns) =>
         new(path, "<f4", string.Create(CultureInfo.InvariantCulture, $"({rows}, {columns})"));
+
+    /// <summary>A whole float32 array of any shape in one call.</summary>
+    public static void Float32(string path, ReadOnlySpan<float> values, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var dimensions = string.Join(", ", shape.Select(dimension => dimension.ToString(CultureInfo.InvariantCulture)));
+        using var writer = new NpyWriter(path, "<f4", $"({dimensions}{(shape.Length == 1 ? "," : string.Empty)})");
+        writer.Write(values);
+    }
 
     public static void UInt8(string path, ReadOnlySpan<byte> values)
     {
