@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using SearchService.Core.Images;
+using SearchService.Testing;
 
 namespace SearchService.Imaging.Tests.Support;
 
@@ -68,8 +69,8 @@ internal static class HostileFiles
         yield return new("png-magic-then-svg", [.. png[..8], .. "<svg xmlns=\"http://www.w3.org/2000/svg\"/>"u8], ImageRejectionReason.Corrupt);
 
         // Headers that claim far more pixels than the data holds: refused from the header, in milliseconds.
-        yield return new("png-100000x100000", Png(Huge, Huge, [Chunk("IDAT", Deflate(new byte[1024]))]), ImageRejectionReason.TooLarge);
-        yield return new("png-1x100000000", Png(1, 100_000_000, []), ImageRejectionReason.TooLarge);
+        yield return new("png-100000x100000", PngBytes.Encode(Huge, Huge, 2, [PngBytes.Chunk("IDAT", Deflate(new byte[1024]))]), ImageRejectionReason.TooLarge);
+        yield return new("png-1x100000000", PngBytes.Encode(1, 100_000_000, 2, []), ImageRejectionReason.TooLarge);
         yield return new("jpeg-65500x65500", JpegClaiming(jpeg, 65500, 65500), ImageRejectionReason.TooLarge);
         yield return new("jpeg-30000x30000", JpegClaiming(jpeg, 30000, 30000), ImageRejectionReason.TooLarge);
         yield return new("gif-65535x65535", GifClaiming(gif, 65535, 65535), ImageRejectionReason.TooLarge);
@@ -77,9 +78,9 @@ internal static class HostileFiles
         yield return new("tiff-100000x100000", Tiff(Huge, Huge, nextIfdLoops: false), ImageRejectionReason.TooLarge);
 
         // Metadata meant to exhaust parsers: many, huge or self-referencing structures around a small image.
-        yield return new("png-20000-text-chunks", InsertPngChunks(png, Enumerable.Range(0, 20_000).Select(i => Chunk("tEXt", Encoding.ASCII.GetBytes($"Comment\0{i}")))), null);
-        yield return new("png-ztxt-bomb", InsertPngChunks(png, [Chunk("zTXt", [.. "Comment\0\0"u8, .. Deflate(new byte[64 << 20])])]), null);
-        yield return new("png-iccp-bomb", InsertPngChunks(png, [Chunk("iCCP", [.. "icc\0\0"u8, .. Deflate(new byte[64 << 20])])]), null);
+        yield return new("png-20000-text-chunks", InsertPngChunks(png, Enumerable.Range(0, 20_000).Select(i => PngBytes.Chunk("tEXt", Encoding.ASCII.GetBytes($"Comment\0{i}")))), null);
+        yield return new("png-ztxt-bomb", InsertPngChunks(png, [PngBytes.Chunk("zTXt", [.. "Comment\0\0"u8, .. Deflate(new byte[64 << 20])])]), null);
+        yield return new("png-iccp-bomb", InsertPngChunks(png, [PngBytes.Chunk("iCCP", [.. "icc\0\0"u8, .. Deflate(new byte[64 << 20])])]), null);
         yield return new("jpeg-200-app1-segments", InsertJpegSegments(jpeg, Enumerable.Range(0, 200).Select(_ => Segment(0xE1, [.. "Exif\0\0"u8, .. ExifNested(65000)]))), null);
         yield return new("jpeg-huge-icc", InsertJpegSegments(jpeg, Enumerable.Range(1, 250).Select(i => Segment(0xE2, [.. "ICC_PROFILE\0"u8, (byte)i, 250, .. new byte[65000]]))), null);
         yield return new("jpeg-comment-flood", InsertJpegSegments(jpeg, Enumerable.Range(0, 200).Select(_ => Segment(0xFE, new byte[60000]))), null);
@@ -100,7 +101,7 @@ internal static class HostileFiles
             }
         }
 
-        return Png(width, height, [Chunk("IDAT", stream.ToArray())]);
+        return PngBytes.Encode(width, height, 2, [PngBytes.Chunk("IDAT", stream.ToArray())]);
     }
 
     private static byte[] Flip(byte[] data, Random random)
@@ -136,26 +137,6 @@ internal static class HostileFiles
         }
 
         return stream.ToArray();
-    }
-
-    private static byte[] Chunk(string type, byte[] data)
-    {
-        var chunk = new byte[12 + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
-        Encoding.ASCII.GetBytes(type, chunk.AsSpan(4));
-        data.CopyTo(chunk, 8);
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32.Compute(chunk.AsSpan(4, 4 + data.Length)));
-        return chunk;
-    }
-
-    private static byte[] Png(int width, int height, IEnumerable<byte[]> chunks)
-    {
-        var header = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(header, width);
-        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8; // bit depth
-        header[9] = 2; // truecolour
-        return [0x89, .. "PNG\r\n\u001a\n"u8, .. Chunk("IHDR", header), .. chunks.SelectMany(chunk => chunk), .. Chunk("IEND", [])];
     }
 
     /// <summary>Inserts chunks right after IHDR (8-byte signature + 25-byte IHDR chunk).</summary>
@@ -261,31 +242,5 @@ internal static class HostileFiles
 
         BinaryPrimitives.WriteInt32LittleEndian(data.AsSpan(10 + (entries.Length * 12)), nextIfdLoops ? 8 : 0);
         return data;
-    }
-}
-
-/// <summary>CRC-32 (IEEE 802.3, reflected), as PNG chunks need.</summary>
-internal static class Crc32
-{
-    private static readonly uint[] Table = Enumerable.Range(0, 256).Select(n =>
-    {
-        var c = (uint)n;
-        for (var k = 0; k < 8; k++)
-        {
-            c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        }
-
-        return c;
-    }).ToArray();
-
-    internal static uint Compute(ReadOnlySpan<byte> data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        }
-
-        return crc ^ 0xFFFFFFFFu;
     }
 }

@@ -1,4 +1,5 @@
 using SearchService.Core.Storage;
+using SearchService.Testing;
 using Xunit;
 using static SearchService.Storage.Tests.Behaviour.VectorTestData;
 
@@ -104,7 +105,7 @@ public abstract class VectorStoreBehaviourTests : IAsyncLifetime
         var replacement = RandomUnit(random, Dimensions);
 
         await Store.UpsertAsync(Collection, [target with { Vector = replacement }], CancellationToken.None);
-        Assert.Equal(replacement, (await Store.GetVectorAsync(Collection, target.Id, CancellationToken.None))!, new Tolerance(1e-5f));
+        Assert.Equal(replacement, (await Store.GetVectorAsync(Collection, target.Id, CancellationToken.None))!, new FloatTolerance(1e-5f));
         Assert.Equal(target.Id, (await Store.SearchAsync(Collection, new VectorQuery(replacement, 1), CancellationToken.None))[0].Id);
 
         var onlyMine = new ImageFilter { TagsAll = ["moved-here"] };
@@ -178,12 +179,5 @@ public abstract class VectorStoreBehaviourTests : IAsyncLifetime
             Assert.Equal(expected[i].Score, actual[i].Score, 4);
             Assert.Equal(Cosine(byId[actual[i].Id].Vector, query), actual[i].Score, 4);
         }
-    }
-
-    private sealed class Tolerance(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
-
-        public int GetHashCode(float obj) => 0;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SearchService.Core.Storage;
+using SearchService.Testing;
 using Xunit;
 using static SearchService.Storage.Tests.Behaviour.VectorTestData;
 using static SearchService.Storage.Tests.Qdrant.QdrantTestStores;
@@ -193,7 +194,7 @@ public sealed class QdrantContractTests
 
         Assert.Null(await store.GetVectorAsync(Collection, ids[0], CancellationToken.None));
         var vector = await store.GetVectorAsync(Collection, ids[5], CancellationToken.None);
-        Assert.Equal(Unit(1, 5, 2, 0), vector!, new ToleranceComparer(1e-6f));
+        Assert.Equal(Unit(1, 5, 2, 0), vector!, new FloatTolerance(1e-6f));
         Assert.Equal(6, await store.CountAsync(Collection, null, CancellationToken.None));
         Assert.Equal(3, await store.CountAsync(Collection, new ImageFilter { TagsAll = ["even"] }, CancellationToken.None));
         var listed = new List<Guid>();
@@ -309,12 +310,5 @@ public sealed class QdrantContractTests
         Assert.False(await store.IsReadyAsync(CancellationToken.None));
         _server.Intercept = _ => throw new HttpRequestException("Connection refused");
         Assert.False(await store.IsReadyAsync(CancellationToken.None));
-    }
-
-    private sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
-
-        public int GetHashCode(float obj) => 0;
     }
 }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging.Abstractions;
 using SearchService.Core.Storage;
 using SearchService.Storage.Qdrant.Migration;
+using SearchService.Testing;
 using Xunit;
 using static SearchService.Storage.Tests.Behaviour.VectorTestData;
 using static SearchService.Storage.Tests.Qdrant.QdrantTestStores;
@@ -48,7 +49,7 @@ public sealed class VectorMigrationTests : IDisposable
         var target = _server.Collection(Collection.Name)!;
         foreach (var (id, record) in _catalog.Records)
         {
-            Assert.Equal(_source.Vectors[id], target.Vector(id)!, new Tolerance());
+            Assert.Equal(_source.Vectors[id], target.Vector(id)!, new FloatTolerance(1e-6f));
             Assert.Equal(record.Tags[0], target.Payload(id)!["tags"]![0]!.GetValue<string>());
             Assert.Equal(record.TakenAt is null, !target.Payload(id)!.ContainsKey("taken_at"));
         }
@@ -111,13 +112,6 @@ public sealed class VectorMigrationTests : IDisposable
 
     private VectorMigration Migration(string targetIdentity) =>
         new(_source, Create(_server), _catalog, _directory, targetIdentity, NullLogger<VectorMigration>.Instance) { BatchSize = 5 };
-
-    private sealed class Tolerance : IEqualityComparer<float>
-    {
-        public bool Equals(float x, float y) => Math.Abs(x - y) < 1e-6f;
-
-        public int GetHashCode(float obj) => 0;
-    }
 
     /// <summary>The source side: only what a migration reads from a vector store.</summary>
     private sealed class DictionarySource : IVectorStore
