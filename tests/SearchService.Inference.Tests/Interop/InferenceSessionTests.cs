@@ -150,29 +150,50 @@ public sealed class InferenceSessionTests
     }
 
     [Fact]
-    public async Task Cancelling_terminates_the_run_in_flight_and_the_session_stays_usable()
+    public void Cancelling_terminates_the_run_in_flight_and_the_session_stays_usable()
     {
         using var session = Open(TestModels.MatMulChain);
-        const int rows = 4096;
-        var input = new float[rows * TestModels.MatMulWidth];
-        Array.Fill(input, 0.01f);
-
+        var probe = new float[16 * TestModels.MatMulWidth];
+        session.Run([TensorInput.Float("x", probe, 16, TestModels.MatMulWidth)], "y", CancellationToken.None);
         var quick = Stopwatch.StartNew();
-        session.Run([TensorInput.Float("x", input.AsMemory(0, 16 * TestModels.MatMulWidth), 16, TestModels.MatMulWidth)], "y", CancellationToken.None);
+        session.Run([TensorInput.Float("x", probe, 16, TestModels.MatMulWidth)], "y", CancellationToken.None);
         var perRow = quick.Elapsed / 16;
 
+        // Sized from this machine's speed so the uncancelled run would take several seconds anywhere.
+        var rows = (int)Math.Clamp(TimeSpan.FromSeconds(6) / perRow, 1024, 65536);
+        var fullRun = perRow * rows;
+        var input = new float[rows * TestModels.MatMulWidth];
+        Array.Fill(input, 0.01f);
         using var cancellation = new CancellationTokenSource();
-        var stopwatch = Stopwatch.StartNew();
-        var run = Task.Run(() => session.Run([TensorInput.Float("x", input, rows, TestModels.MatMulWidth)], "y", cancellation.Token));
-        await Task.Delay(150);
+        using var entering = new ManualResetEventSlim();
+        Exception? outcome = null;
+        var stopwatch = new Stopwatch();
+        // A dedicated thread, not the pool: a busy pool could start the run after the cancel, which tests nothing.
+        var runner = new Thread(() =>
+        {
+            try
+            {
+                stopwatch.Start();
+                entering.Set();
+                session.Run([TensorInput.Float("x", input, rows, TestModels.MatMulWidth)], "y", cancellation.Token);
+            }
+            catch (Exception error)
+            {
+                outcome = error;
+            }
+        });
+        runner.Start();
+        entering.Wait();
+        Thread.Sleep(200);
         cancellation.Cancel();
-        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        runner.Join();
         stopwatch.Stop();
 
-        Assert.Equal(cancellation.Token, error.CancellationToken);
-        Assert.IsType<OnnxRuntimeException>(error.InnerException);
-        // The full run would take rows × perRow (seconds); terminate stops it between two MatMuls.
-        Assert.True(stopwatch.Elapsed < perRow * rows / 2, $"cancelled after {stopwatch.Elapsed}, a full run needs ~{perRow * rows}");
+        var cancelled = Assert.IsAssignableFrom<OperationCanceledException>(outcome);
+        Assert.Equal(cancellation.Token, cancelled.CancellationToken);
+        Assert.IsType<OnnxRuntimeException>(cancelled.InnerException);
+        // Terminate stops the run between two MatMuls, long before the full run would end.
+        Assert.True(stopwatch.Elapsed < fullRun / 2, $"cancelled after {stopwatch.Elapsed}, a full run of {rows} rows needs ~{fullRun}");
         var after = session.Run([TensorInput.Float("x", input.AsMemory(0, TestModels.MatMulWidth), 1, TestModels.MatMulWidth)], "y", CancellationToken.None);
         Assert.Equal(TestModels.MatMulWidth, after.AsFloats().Length);
     }
