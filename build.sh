@@ -3,7 +3,7 @@
 #   ./build.sh bootstrap   install native pieces (idempotent, fast when done)
 #   ./build.sh native      only fetch libonnxruntime.so.1 into .native/ (what the Dockerfile needs)
 #   ./build.sh run [args]  run the service (embedded store, default model; demo model when offline)
-#   ./build.sh test        bootstrap, build, run every test, print "N passed, N failed" last
+#   ./build.sh test        bootstrap, build, run every test, print "N skipped", then "N passed, N failed" last
 #   ./build.sh bench [filter]  run the benchmarks (installs their extra data)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -109,7 +109,8 @@ run_tests() {
   done
   if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then failed=1; log "no test results were produced"; fi
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; log "dotnet test exited $rc without a failed test"; fi
-  echo "$passed passed, $failed failed, $skipped skipped"
+  echo "$skipped skipped"
+  echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
 
