@@ -10,12 +10,14 @@ namespace SearchService.Imaging.Tests;
 
 /// <summary>
 /// Every shared edge case and every generated hostile input either decodes or fails with a typed
-/// <see cref="ImageRejectedException"/>, within a second and without large memory growth. The time and memory bounds
-/// are correctness bounds (a decoder that hangs or balloons on a crafted header is broken), not speed targets.
+/// <see cref="ImageRejectedException"/>, within three seconds and without large memory growth. The time and memory bounds
+/// are correctness bounds (a decoder that hangs or balloons on a crafted header is broken), not speed targets: the
+/// slowest file takes about 0.2 s here, and decoding the smallest size refused as too large takes far longer than 3 s,
+/// so the margin is for a loaded CI machine.
 /// </summary>
 public sealed class HostileInputTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan PerFileBound = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PerFileBound = TimeSpan.FromSeconds(3);
     private const long MemoryGrowthBound = 400L << 20;
 
     /// <summary>What each shared edge case must give; files not listed (exif-orientation, formats) must decode.</summary>
@@ -67,7 +69,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             var rejected = Assert.Throws<ImageRejectedException>(() => preparer.Probe(file.Data));
             Assert.Equal(ImageRejectionReason.TooLarge, rejected.Reason);
-            Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(250), $"{file.Name}: {clock.ElapsedMilliseconds} ms to refuse a header");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{file.Name}: {clock.ElapsedMilliseconds} ms to refuse a header");
             output.WriteLine($"{file.Name}: {clock.Elapsed.TotalMilliseconds:F2} ms — {rejected.Message}");
         }
     }

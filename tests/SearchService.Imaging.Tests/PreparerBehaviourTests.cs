@@ -1,6 +1,7 @@
 using SearchService.Core.Images;
 using SearchService.Imaging.Tests.Support;
 using SearchService.Inference.Imaging;
+using SearchService.Testing;
 using Xunit;
 
 namespace SearchService.Imaging.Tests;
@@ -52,8 +53,12 @@ public sealed class PreparerBehaviourTests
     public void Cancelling_during_a_preparation_throws_and_leaves_the_preparer_usable()
     {
         var big = HostileFiles.FlatPng(7000, 7000);
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
-        Assert.ThrowsAny<OperationCanceledException>(() => preparer.Prepare(big, new PrepareOptions(0), cancellation.Token));
+        using var cancellation = new CancellationTokenSource();
+        using (new DelayedAction(TimeSpan.FromMilliseconds(30), cancellation.Cancel))
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => preparer.Prepare(big, new PrepareOptions(0), cancellation.Token));
+        }
+
         Assert.Equal(451, preparer.Prepare(File.ReadAllBytes(Path.Combine(Preparers.Photos, "chelsea.png")), new PrepareOptions(), CancellationToken.None).Probe.Width);
     }
 

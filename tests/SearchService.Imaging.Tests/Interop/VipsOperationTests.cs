@@ -1,5 +1,6 @@
 using SearchService.Imaging.Tests.Support;
 using SearchService.Interop.Vips;
+using SearchService.Testing;
 using Xunit;
 
 namespace SearchService.Imaging.Tests.Interop;
@@ -134,7 +135,7 @@ public sealed class VipsOperationTests
 
         var full = clock.Elapsed;
         using var image = Blurred(png);
-        using var killer = new Timer(_ => image.Kill(), null, full / 10, Timeout.InfiniteTimeSpan);
+        using var killer = new DelayedAction(full / 10, image.Kill);
         clock.Restart();
         var error = Assert.Throws<VipsException>(() => image.CopyMemory());
         Assert.True(clock.Elapsed < full / 2, $"killed after {clock.ElapsedMilliseconds} ms; the whole pipeline took {full.TotalMilliseconds:F0} ms");
