@@ -1,6 +1,7 @@
 using SearchService.Core.Images;
 using SearchService.Imaging.Tests.Support;
 using SearchService.Inference.Imaging;
+using SearchService.Interop.Vips;
 using SearchService.Testing;
 using Xunit;
 
@@ -22,13 +23,58 @@ public sealed class PreparerBehaviourTests
         var probe = preparer.Probe(portrait.Thumbnail);
         Assert.Equal((decodedAs, 213, 320), (probe.Format, probe.Width, probe.Height));
 
-        // Never enlarged; alpha and palettes are flattened like the tensor's pixels.
+        // Never enlarged.
         var small = thumbnails.Prepare(File.ReadAllBytes(Path.Combine(Preparers.EdgeCases, "formats", "transparent.png")), new PrepareOptions(320), CancellationToken.None);
         Assert.Equal((200, 150), (preparer.Probe(small.Thumbnail).Width, preparer.Probe(small.Thumbnail).Height));
 
         var none = thumbnails.Prepare(File.ReadAllBytes(Path.Combine(Preparers.Photos, "chelsea.png")), new PrepareOptions(0), CancellationToken.None);
         Assert.Empty(none.Thumbnail);
     }
+
+    [Theory]
+    [InlineData("transparent.png", 320)]
+    [InlineData("transparent.png", 100)]
+    [InlineData("l_trns.png", 320)]
+    [InlineData("l_trns.png", 40)]
+    public void Transparency_is_kept_in_WebP_thumbnails_and_white_in_JPEG_ones(string file, int thumbnailSize)
+    {
+        var data = File.ReadAllBytes(Path.Combine(Preparers.EdgeCases, "formats", file));
+        var source = Decode(data, "pngload_buffer");
+        var sourceAlpha = Band(source, source.Bands - 1);
+
+        var webp = Decode(Preparers.Create().Prepare(data, new PrepareOptions(thumbnailSize), CancellationToken.None).Thumbnail, "webpload_buffer");
+        var jpeg = Decode(
+            Preparers.Create(options: new() { ThumbnailFormat = ThumbnailFormat.Jpeg }).Prepare(data, new PrepareOptions(thumbnailSize), CancellationToken.None).Thumbnail,
+            "jpegload_buffer");
+
+        Assert.Equal(4, webp.Bands);
+        Assert.Equal(3, jpeg.Bands);
+        var webpAlpha = Band(webp, 3);
+        if (webp.Width == source.Width)
+        {
+            Assert.Equal(sourceAlpha, webpAlpha);
+        }
+        else
+        {
+            // Resampled: the share of visible area survives.
+            Assert.InRange(webpAlpha.Average(a => (double)a) - sourceAlpha.Average(a => (double)a), -3, 3);
+        }
+
+        // What is fully transparent in the thumbnail shows white in the JPEG one; the files store black or grey there.
+        var transparent = Enumerable.Range(0, webpAlpha.Length).Where(i => webpAlpha[i] == 0).ToList();
+        Assert.True(transparent.Count > webpAlpha.Length / 10, $"{transparent.Count} transparent pixels");
+        Assert.InRange(transparent.Average(i => (jpeg.Pixels[i * 3] + jpeg.Pixels[(i * 3) + 1] + jpeg.Pixels[(i * 3) + 2]) / 3.0), 245, 255);
+    }
+
+    private static (int Width, int Height, int Bands, byte[] Pixels) Decode(byte[] encoded, string loader)
+    {
+        using var load = VipsOperation.Create(loader);
+        using var image = load.Set("buffer", encoded).Build().GetImage("out");
+        return (image.Width, image.Height, image.Bands, image.WriteToMemory());
+    }
+
+    private static byte[] Band((int Width, int Height, int Bands, byte[] Pixels) image, int band) =>
+        Enumerable.Range(0, image.Width * image.Height).Select(i => image.Pixels[(i * image.Bands) + band]).ToArray();
 
     [Fact]
     public void Embedded_profiles_are_applied_only_when_configured()

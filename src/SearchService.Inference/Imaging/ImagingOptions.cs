@@ -13,7 +13,7 @@ public sealed class ImagingOptions
     /// <summary>Largest width or height accepted (a 1 × 10⁸ strip is as hostile as a square bomb).</summary>
     public int MaxSide { get; set; } = 40_000;
 
-    /// <summary>Encoding of display thumbnails: <c>webp</c> (default) or <c>jpeg</c>.</summary>
+    /// <summary>Encoding of display thumbnails: <c>webp</c> (default; keeps transparency) or <c>jpeg</c> (transparent areas white).</summary>
     public ThumbnailFormat ThumbnailFormat { get; set; } = ThumbnailFormat.WebP;
 
     /// <summary>Thumbnail encoder quality, 1-100.</summary>

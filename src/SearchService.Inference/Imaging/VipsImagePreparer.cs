@@ -67,12 +67,14 @@ public sealed class VipsImagePreparer : IImagePreparer
         cancellationToken.ThrowIfCancellationRequested();
 
         // Decode once into memory: autorot needs random access and two outputs read the pixels.
-        var rgb = ConvertToRgb8(format, pipeline, source);
-        var decoded = pipeline.Keep(Materialise(format, rgb, cancellationToken));
+        var srgb = ConvertToSrgb8(format, pipeline, source);
+        var decoded = pipeline.Keep(Materialise(format, srgb, cancellationToken));
         var upright = Orientation(header) is >= 2 and <= 8 ? pipeline.Call("autorot", decoded) : decoded;
         cancellationToken.ThrowIfCancellationRequested();
 
-        var tensor = ToTensor(upright);
+        // The model sees the colour bands only, as after PIL's convert("RGB"); the thumbnail keeps the transparency.
+        var rgb = upright.Bands == 4 ? pipeline.Call("extract_band", upright, operation => operation.Set("band", 0).Set("n", 3)) : upright;
+        var tensor = ToTensor(rgb);
         cancellationToken.ThrowIfCancellationRequested();
         var thumbnail = options.ThumbnailSize == 0 ? [] : Thumbnail(pipeline, upright, options.ThumbnailSize);
         return new PreparedImage(probe, tensor, thumbnail, options.ThumbnailSize == 0 ? string.Empty : ThumbnailMimeType);
@@ -226,11 +228,11 @@ public sealed class VipsImagePreparer : IImagePreparer
     private const int MinimumShrunkSide = 1024;
 
     /// <summary>A colour layout libvips has no route from (say a two-band Lab TIFF) is the file's problem, not ours.</summary>
-    private VipsImage ConvertToRgb8(ImageFormat format, ImagePipeline pipeline, VipsImage image)
+    private VipsImage ConvertToSrgb8(ImageFormat format, ImagePipeline pipeline, VipsImage image)
     {
         try
         {
-            return ToRgb8(pipeline, image);
+            return ToSrgb8(pipeline, image);
         }
         catch (VipsException error)
         {
@@ -242,11 +244,13 @@ public sealed class VipsImagePreparer : IImagePreparer
     }
 
     /// <summary>
-    /// 8-bit sRGB with alpha dropped, as PIL's <c>convert("RGB")</c>: 16-bit to 8-bit, grey replicated into three
-    /// bands, CMYK through its embedded profile, or without one by PIL's own formula.
+    /// 8-bit sRGB with the colour values PIL's <c>convert("RGB")</c> gives: 16-bit to 8-bit, grey replicated into three
+    /// bands, CMYK through its embedded profile, or without one by PIL's own formula. An alpha band is kept as a fourth
+    /// band (not applied to the colours, which is what PIL does too); other extra bands are dropped.
     /// </summary>
-    private VipsImage ToRgb8(ImagePipeline pipeline, VipsImage image)
+    private VipsImage ToSrgb8(ImagePipeline pipeline, VipsImage image)
     {
+        var hasAlpha = image.HasAlpha;
         var isCmyk = image.Interpretation == VipsInterpretation.Cmyk;
         var hasProfile = image.HasField(IccProfileField);
         if (isCmyk && !hasProfile)
@@ -271,12 +275,14 @@ public sealed class VipsImagePreparer : IImagePreparer
             image = pipeline.Call("cast", image, operation => operation.SetEnum("format", "uchar"));
         }
 
-        if (image.Bands > 3)
+        // PIL's formula for CMYK leaves no alpha band behind; libvips' conversions carry it after the colours.
+        var keep = hasAlpha && image.Bands >= 4 ? 4 : 3;
+        if (image.Bands > keep)
         {
-            image = pipeline.Call("extract_band", image, operation => operation.Set("band", 0).Set("n", 3));
+            image = pipeline.Call("extract_band", image, operation => operation.Set("band", 0).Set("n", keep));
         }
 
-        return image.Bands == 3
+        return image.Bands is 3 or 4
             ? image
             : throw new ImageRejectedException(ImageRejectionReason.UnsupportedFormat, $"Images with {image.Bands} colour bands are not supported.");
     }
@@ -350,13 +356,23 @@ public sealed class VipsImagePreparer : IImagePreparer
         return image.ReadPixels(pixels => PilResampler.Resize(pixels, inWidth, inHeight, width, height, preprocessing.Interpolation));
     }
 
+    /// <summary>
+    /// The display thumbnail. WebP keeps an alpha band; JPEG has none, so transparent pixels become white (what a
+    /// browser shows them on) rather than whatever colour the file stored under them.
+    /// </summary>
     private byte[] Thumbnail(ImagePipeline pipeline, VipsImage upright, int thumbnailSize)
     {
         var longSide = Math.Max(upright.Width, upright.Height);
         var image = upright;
+        if (image.Bands == 4 && options.ThumbnailFormat == ThumbnailFormat.Jpeg)
+        {
+            image = pipeline.Call("flatten", image, operation => operation.Set("background", [255.0, 255.0, 255.0]));
+        }
+
         if (longSide > thumbnailSize)
         {
-            image = pipeline.Call("resize", image, operation => operation.Set("scale", (double)thumbnailSize / longSide).SetEnum("kernel", "lanczos3"));
+            var scale = (double)thumbnailSize / longSide;
+            image = image.Bands == 4 ? ResizeWithAlpha(pipeline, image, scale) : Lanczos(pipeline, image, scale);
         }
 
         // Materialised first: webpsave leaks when an error surfaces inside it, and this keeps saver work apart.
@@ -364,5 +380,17 @@ public sealed class VipsImagePreparer : IImagePreparer
         using var save = VipsOperation.Create(options.ThumbnailFormat == ThumbnailFormat.Jpeg ? "jpegsave_buffer" : "webpsave_buffer");
         save.Set("in", image).Set("Q", options.ThumbnailQuality).Set("strip", true);
         return save.Build().GetBuffer("buffer");
+    }
+
+    private static VipsImage Lanczos(ImagePipeline pipeline, VipsImage image, double scale) =>
+        pipeline.Call("resize", image, operation => operation.Set("scale", scale).SetEnum("kernel", "lanczos3"));
+
+    // Resampled premultiplied, or the colour hidden under transparent pixels bleeds into the edges of what is visible.
+    private static VipsImage ResizeWithAlpha(ImagePipeline pipeline, VipsImage image, double scale)
+    {
+        var premultiplied = pipeline.Call("premultiply", image);
+        var resized = Lanczos(pipeline, premultiplied, scale);
+        var straight = pipeline.Call("unpremultiply", resized);
+        return pipeline.Call("cast", straight, operation => operation.SetEnum("format", "uchar"));
     }
 }
