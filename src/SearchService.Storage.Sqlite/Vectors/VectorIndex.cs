@@ -68,7 +68,7 @@ internal sealed class VectorIndex : IDisposable
         _lock.EnterWriteLock();
         try
         {
-            UpsertUnlocked(id, unitVector, payload);
+            UpsertUnlocked(id, unitVector, ToTerms(payload));
         }
         finally
         {
@@ -76,8 +76,18 @@ internal sealed class VectorIndex : IDisposable
         }
     }
 
-    /// <summary>Bulk insert for loading; the caller is the only one holding the index.</summary>
-    public void Load(Guid id, ReadOnlySpan<float> unitVector, ImagePayload payload) => UpsertUnlocked(id, unitVector, payload);
+    /// <summary>
+    /// Bulk insert for loading; the caller is the only one holding the index. The terms come from
+    /// <see cref="TagTerms"/> and <see cref="MetadataTerms"/>, whose arrays points with equal payloads may share.
+    /// </summary>
+    public void Load(Guid id, ReadOnlySpan<float> unitVector, in PointTerms terms) => UpsertUnlocked(id, unitVector, terms);
+
+    /// <summary>Tags as term ids, each once; interning is not thread-safe, so call it only while loading or locked.</summary>
+    public int[] TagTerms(IEnumerable<string> tags) => tags.Select(Intern).Distinct().ToArray();
+
+    /// <summary>Metadata pairs as packed term ids; the same rule as <see cref="TagTerms"/>.</summary>
+    public long[] MetadataTerms(IReadOnlyDictionary<string, string> metadata) =>
+        metadata.Select(pair => PointFilter.Pack(Intern(pair.Key), Intern(pair.Value))).ToArray();
 
     public bool SetPayload(Guid id, ImagePayload payload)
     {
@@ -287,7 +297,7 @@ internal sealed class VectorIndex : IDisposable
         }
     }
 
-    private void UpsertUnlocked(Guid id, ReadOnlySpan<float> unitVector, ImagePayload payload)
+    private void UpsertUnlocked(Guid id, ReadOnlySpan<float> unitVector, in PointTerms terms)
     {
         if (!_rows.TryGetValue(id, out var row))
         {
@@ -303,15 +313,11 @@ internal sealed class VectorIndex : IDisposable
         Locate(row, out var segment, out var offset);
         unitVector.CopyTo(segment.Row(offset, Dimensions));
         segment.Ids[offset] = id;
-        segment.Terms[offset] = ToTerms(payload);
+        segment.Terms[offset] = terms;
     }
 
-    private PointTerms ToTerms(ImagePayload payload)
-    {
-        var tags = payload.Tags.Select(Intern).Distinct().ToArray();
-        var metadata = payload.Metadata.Select(pair => PointFilter.Pack(Intern(pair.Key), Intern(pair.Value))).ToArray();
-        return new PointTerms(tags, metadata, payload.UploadedAt.UtcTicks, payload.TakenAt?.UtcTicks ?? PointTerms.NoTicks);
-    }
+    private PointTerms ToTerms(ImagePayload payload) =>
+        new(TagTerms(payload.Tags), MetadataTerms(payload.Metadata), payload.UploadedAt.UtcTicks, payload.TakenAt?.UtcTicks ?? PointTerms.NoTicks);
 
     private int Intern(string term)
     {

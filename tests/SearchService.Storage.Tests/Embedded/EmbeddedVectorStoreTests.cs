@@ -127,22 +127,32 @@ public sealed class EmbeddedVectorStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Randomised_filters_select_exactly_what_ImageFilter_Matches_selects()
+    public async Task Randomised_filters_select_exactly_what_ImageFilter_Matches_selects_before_and_after_reopening()
     {
         var collection = new VectorCollection("filters_8", 8);
         var random = new Random(33);
         var points = Enumerable.Range(0, 12_000).Select(i => new VectorPoint(Guid.NewGuid(), RandomUnit(random, 8), RandomPayload(random))).ToList();
-        var store = Open();
-        await store.EnsureCollectionAsync(collection, CancellationToken.None);
-        await store.UpsertAsync(collection, points, CancellationToken.None);
+        var filters = SqliteImageCatalogTests.RandomFilters(random, 60).Select(filter => (Filter: filter, Query: RandomUnit(random, 8))).ToList();
+        var written = Open();
+        await written.EnsureCollectionAsync(collection, CancellationToken.None);
+        await written.UpsertAsync(collection, points, CancellationToken.None);
+        await AssertFiltersAsync(written);
+        written.Dispose();
 
-        foreach (var filter in SqliteImageCatalogTests.RandomFilters(random, 60))
+        // Loading builds the filter terms on another path (shared per distinct payload text).
+        var loaded = Open();
+        await loaded.EnsureCollectionAsync(collection, CancellationToken.None);
+        await AssertFiltersAsync(loaded);
+
+        async Task AssertFiltersAsync(EmbeddedVectorStore store)
         {
-            var query = RandomUnit(random, 8);
-            var expected = Ranking(points, query, filter);
-            Assert.Equal(expected.Count, await store.CountAsync(collection, filter, CancellationToken.None));
-            var hits = await store.SearchAsync(collection, new VectorQuery(query, 30, Filter: filter), CancellationToken.None);
-            Assert.Equal(expected.Take(30).Select(e => e.Id), hits.Select(h => h.Id));
+            foreach (var (filter, query) in filters)
+            {
+                var expected = Ranking(points, query, filter);
+                Assert.Equal(expected.Count, await store.CountAsync(collection, filter, CancellationToken.None));
+                var hits = await store.SearchAsync(collection, new VectorQuery(query, 30, Filter: filter), CancellationToken.None);
+                Assert.Equal(expected.Take(30).Select(e => e.Id), hits.Select(h => h.Id));
+            }
         }
     }
 
