@@ -52,7 +52,9 @@ public static class IngestEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(ApiKeyPolicies.Read);
         group.MapGet("/{id:guid}/events", StreamEvents).WithName("IngestJobEvents").WithSummary("Server-Sent Events with the job's progress until it ends.")
-            .WithDescription("An event `progress` (the job as JSON) every `Ingest:ProgressIntervalMilliseconds` while it runs, then one `end`.")
+            .WithDescription(
+                "An event `progress` (the job as JSON) every `Ingest:ProgressIntervalMilliseconds` while it runs, then one `end`. " +
+                "When the service shuts down the stream ends after one last `progress` without `end`: reconnect to follow the job.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .DisableRequestTimeout()
             .RequireAuthorization(ApiKeyPolicies.Read);
@@ -70,6 +72,7 @@ public static class IngestEndpoints
     {
         var id = Guid.NewGuid();
         string? spoolDirectory = null;
+        var recorded = false;
         try
         {
             if (context.Request.HasJsonContentType())
@@ -85,18 +88,19 @@ public static class IngestEndpoints
                 var upload = await spooler.SpoolAsync(context.Request, spoolDirectory, cancellationToken);
                 var source = new IngestSource(IngestSourceKind.Upload, spoolDirectory, false, CleanTags(upload.Tags));
                 await jobs.CreateAsync(id, source, enumerated: false, cancellationToken);
+                recorded = true;
                 await jobs.AddFilesAsync(id, upload.Spool.Files, cancellationToken);
                 await jobs.MarkEnumeratedAsync(id, cancellationToken);
             }
         }
         catch (IngestRequestException exception)
         {
-            DeleteQuietly(spoolDirectory);
+            await AbandonUploadAsync(jobs, recorded ? id : null, spoolDirectory);
             return TypedResults.Problem(exception.Message, statusCode: exception.StatusCode, title: exception.Title);
         }
         catch
         {
-            DeleteQuietly(spoolDirectory);
+            await AbandonUploadAsync(jobs, recorded ? id : null, spoolDirectory);
             throw;
         }
 
@@ -180,6 +184,7 @@ public static class IngestEndpoints
         IIngestJobStore jobs,
         IngestJobRunner runner,
         IOptionsMonitor<IngestOptions> options,
+        IHostApplicationLifetime lifetime,
         HttpContext context)
     {
         if (await jobs.GetAsync(id, context.RequestAborted) is null)
@@ -188,14 +193,22 @@ public static class IngestEndpoints
         }
 
         var interval = TimeSpan.FromMilliseconds(options.CurrentValue.ProgressIntervalMilliseconds);
-        var events = ProgressEventsAsync(id, jobs, runner, interval, context.RequestAborted);
+        var events = ProgressEventsAsync(id, jobs, runner, interval, lifetime.ApplicationStopping, context.RequestAborted);
         return TypedResults.ServerSentEvents(events);
     }
 
-    // "progress" every interval while the job runs, then one "end" with the final state; stops when the client leaves.
+    // "progress" every interval while the job runs, then one "end" with the final state; stops when the client
+    // leaves, and on shutdown after one last "progress": an open stream would hold the server's graceful stop
+    // (and with it the runner's drain) for the whole shutdown timeout.
     private static async IAsyncEnumerable<SseItem<IngestJobResponse>> ProgressEventsAsync(
-        Guid id, IIngestJobStore jobs, IngestJobRunner runner, TimeSpan interval, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Guid id,
+        IIngestJobStore jobs,
+        IngestJobRunner runner,
+        TimeSpan interval,
+        CancellationToken stopping,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         while (!cancellationToken.IsCancellationRequested)
         {
             var job = await jobs.GetAsync(id, cancellationToken);
@@ -212,13 +225,22 @@ public static class IngestEndpoints
             }
 
             yield return new SseItem<IngestJobResponse>(response, "progress");
+            if (stopping.IsCancellationRequested)
+            {
+                yield break;
+            }
+
             try
             {
-                await Task.Delay(interval, cancellationToken);
+                await Task.Delay(interval, wait.Token);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                yield break;
             }
             catch (OperationCanceledException)
             {
-                yield break;
+                // Shutting down: the next round sends the current state and ends.
             }
         }
     }
@@ -241,6 +263,18 @@ public static class IngestEndpoints
 
     private static ProblemHttpResult JobNotFound(Guid id) =>
         TypedResults.Problem($"There is no ingest job {id}.", statusCode: StatusCodes.Status404NotFound, title: "Job not found");
+
+    // A job row recorded before its upload failed would stay queued and never run: end it with the reason.
+    private static async Task AbandonUploadAsync(IIngestJobStore jobs, Guid? recordedJob, string? spoolDirectory)
+    {
+        if (recordedJob is { } id)
+        {
+            // The request's token may be what failed it; this is one short write.
+            await jobs.SetStateAsync(id, IngestJobState.Failed, IngestJobRunner.InterruptedUpload, CancellationToken.None);
+        }
+
+        DeleteQuietly(spoolDirectory);
+    }
 
     private static void DeleteQuietly(string? directory)
     {

@@ -13,9 +13,11 @@ public sealed record IngestLiveStatus(double ImagesPerSecond, TimeSpan? Estimate
 
 /// <summary>
 /// Runs ingest jobs in the background, oldest first, up to <see cref="IngestOptions.MaxConcurrentJobs"/> at
-/// once. At start-up it resumes the jobs a restart or crash left unfinished (after removing the orphans a
-/// crash can leave in the library). On shutdown it stops intake, lets in-flight files finish for
-/// <see cref="IngestOptions.ShutdownDrainSeconds"/>, and leaves the jobs running so the next start resumes them.
+/// once. At start-up, before the server takes requests, it resumes the jobs a restart or crash left unfinished
+/// (after removing the orphans a crash can leave in the library). A store that fails transiently (a restarting
+/// Qdrant, a busy database) pauses the job with a growing back-off and resumes its pending files; only other
+/// failures end it as failed. On shutdown it stops intake, lets in-flight files finish for
+/// <see cref="IngestOptions.ShutdownDrainSeconds"/>, and leaves the jobs unfinished so the next start resumes them.
 /// </summary>
 public sealed partial class IngestJobRunner : BackgroundService
 {
@@ -31,6 +33,9 @@ public sealed partial class IngestJobRunner : BackgroundService
     private readonly ILogger<IngestJobRunner> _logger;
     private readonly ConcurrentDictionary<Guid, ActiveJob> _active = new();
     private readonly SemaphoreSlim _wake = new(0);
+
+    /// <summary>Why an upload job whose files were never all recorded is failed.</summary>
+    public const string InterruptedUpload = "The upload was interrupted before all its files were received.";
 
     public IngestJobRunner(
         IIngestJobStore jobs,
@@ -65,25 +70,40 @@ public sealed partial class IngestJobRunner : BackgroundService
     public IngestLiveStatus? GetLive(Guid jobId, long pending) =>
         _active.TryGetValue(jobId, out var active) ? active.Live(pending, _time) : null;
 
-    /// <summary>Cancels a job; false when it does not exist. A job already finished is left as it is.</summary>
+    /// <summary>Cancels a job; null when it does not exist. A job already finished is left as it is.</summary>
     public async Task<IngestJob?> CancelAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        if (_active.TryGetValue(jobId, out var active))
+        while (true)
         {
-            await active.Cancel.CancelAsync().ConfigureAwait(false);
-            await active.Finished.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
-        }
+            // Read before looking for a run: a job is marked active before it is claimed, so a job seen queued or
+            // running here and not active now is one no run holds; the compare-and-set below catches a claim in between.
+            var job = await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+            if (job is null or { IsFinal: true })
+            {
+                return job;
+            }
 
-        var job = await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
-        if (job is { IsFinal: false })
-        {
-            await _jobs.SetStateAsync(jobId, IngestJobState.Cancelled, null, cancellationToken).ConfigureAwait(false);
-            DeleteSpool(job);
-            job = await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
-        }
+            if (_active.TryGetValue(jobId, out var active))
+            {
+                await active.Cancel.CancelAsync().ConfigureAwait(false);
+                await active.Finished.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
 
-        return job;
+            if (await _jobs.TrySetStateAsync(jobId, job.State, IngestJobState.Cancelled, null, cancellationToken).ConfigureAwait(false))
+            {
+                DeleteSpool(job);
+                return await _jobs.GetAsync(jobId, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Recovers before the hosts starts serving, so no live upload can meet the sweep of what a crash left.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Since .NET 10 all of ExecuteAsync runs on the thread pool while the server already takes requests.
+        await RecoverAsync(cancellationToken).ConfigureAwait(false);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -91,7 +111,6 @@ public sealed partial class IngestJobRunner : BackgroundService
         var running = new List<Task>();
         try
         {
-            await RecoverAsync(stoppingToken).ConfigureAwait(false);
             while (!stoppingToken.IsCancellationRequested)
             {
                 running.RemoveAll(task => task.IsCompleted);
@@ -100,7 +119,8 @@ public sealed partial class IngestJobRunner : BackgroundService
                 {
                     // An upload job is recorded before its files; it becomes runnable once they all are.
                     var next = (await _jobs.ListUnfinishedAsync(stoppingToken).ConfigureAwait(false))
-                        .Where(job => !_active.ContainsKey(job.Id) && (job.Enumerated || job.Source.Kind == IngestSourceKind.Folder))
+                        .Where(job => job.State == IngestJobState.Queued && !_active.ContainsKey(job.Id)
+                            && (job.Enumerated || job.Source.Kind == IngestSourceKind.Folder))
                         .Take(free);
                     foreach (var job in next)
                     {
@@ -129,13 +149,19 @@ public sealed partial class IngestJobRunner : BackgroundService
         var unfinished = await _jobs.ListUnfinishedAsync(cancellationToken).ConfigureAwait(false);
         foreach (var job in unfinished.Where(job => job.Source.Kind == IngestSourceKind.Upload && !job.Enumerated))
         {
-            await _jobs.SetStateAsync(job.Id, IngestJobState.Failed, "The upload was interrupted before all its files were received.", cancellationToken).ConfigureAwait(false);
+            await _jobs.TrySetStateAsync(job.Id, job.State, IngestJobState.Failed, InterruptedUpload, cancellationToken).ConfigureAwait(false);
         }
 
         unfinished = unfinished.Where(job => job.Source.Kind != IngestSourceKind.Upload || job.Enumerated).ToArray();
         if (unfinished.Count > 0)
         {
             LogResuming(unfinished.Count);
+        }
+
+        // No run of this process holds them yet: queued again, they are claimed like any new job.
+        foreach (var job in unfinished.Where(job => job.State == IngestJobState.Running))
+        {
+            await _jobs.TrySetStateAsync(job.Id, IngestJobState.Running, IngestJobState.Queued, null, cancellationToken).ConfigureAwait(false);
         }
 
         var spool = _options.CurrentValue.SpoolPath!;
@@ -160,27 +186,15 @@ public sealed partial class IngestJobRunner : BackgroundService
         using var registration = stoppingToken.Register(() => hardStop.CancelAfter(TimeSpan.FromSeconds(_options.CurrentValue.ShutdownDrainSeconds)));
         try
         {
-            await _jobs.SetStateAsync(job.Id, IngestJobState.Running, null, hardStop.Token).ConfigureAwait(false);
-            LogJobStarted(job.Id, job.Source.Kind, job.Source.Path);
-            if (!job.Enumerated)
+            // The claim is a compare-and-set: a cancel that got in first (or a second runner) leaves the job alone.
+            if (!await _jobs.TrySetStateAsync(job.Id, IngestJobState.Queued, IngestJobState.Running, null, hardStop.Token).ConfigureAwait(false))
             {
-                using var enumerationStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, active.Cancel.Token);
-                await EnumerateAsync(job, enumerationStop.Token).ConfigureAwait(false);
+                LogClaimLost(job.Id);
+                return;
             }
 
-            job = await _jobs.GetAsync(job.Id, hardStop.Token).ConfigureAwait(false) ?? throw new InvalidOperationException($"Job {job.Id} vanished.");
-            active.Started(_time.GetTimestamp());
-            var pipeline = new IngestPipeline(_jobs, _reader, _preparer, _encoder, _library, _catalog, _options.CurrentValue.ToPipelineOptions(), _time);
-            var result = await pipeline.RunAsync(job, active.Counters, stoppingToken, hardStop.Token).ConfigureAwait(false);
-            if (result == IngestRunResult.Completed)
-            {
-                await FinishAsync(job, IngestJobState.Completed, null).ConfigureAwait(false);
-                LogJobCompleted(job.Id, active.Counters.Processed);
-            }
-            else
-            {
-                LogJobStopped(job.Id);
-            }
+            LogJobStarted(job.Id, job.Source.Kind, job.Source.Path);
+            await RunUntilEndedAsync(job, active, stoppingToken, hardStop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (active.Cancel.IsCancellationRequested)
         {
@@ -201,6 +215,52 @@ public sealed partial class IngestJobRunner : BackgroundService
             _active.TryRemove(job.Id, out _);
             active.Finish();
             _wake.Release();
+        }
+    }
+
+    // Runs the job's pending files until they all have an outcome or intake stops; a transient store failure
+    // pauses and runs what is still pending again (outcomes already written stay, and a file the library was
+    // storing when it failed is recognised by its recorded attempt, as after a crash).
+    private async Task RunUntilEndedAsync(IngestJob job, ActiveJob active, CancellationToken stoppingToken, CancellationToken hardStop)
+    {
+        var failuresInARow = 0;
+        while (true)
+        {
+            var processedBefore = active.Counters.Processed;
+            try
+            {
+                if (!job.Enumerated)
+                {
+                    using var enumerationStop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, hardStop);
+                    await EnumerateAsync(job, enumerationStop.Token).ConfigureAwait(false);
+                }
+
+                job = await _jobs.GetAsync(job.Id, hardStop).ConfigureAwait(false) ?? throw new InvalidOperationException($"Job {job.Id} vanished.");
+                active.Started(_time.GetTimestamp());
+                var pipeline = new IngestPipeline(_jobs, _reader, _preparer, _encoder, _library, _catalog, _options.CurrentValue.ToPipelineOptions(), _time);
+                var result = await pipeline.RunAsync(job, active.Counters, stoppingToken, hardStop).ConfigureAwait(false);
+                if (result == IngestRunResult.Completed)
+                {
+                    await FinishAsync(job, IngestJobState.Completed, null).ConfigureAwait(false);
+                    LogJobCompleted(job.Id, active.Counters.Processed);
+                }
+                else
+                {
+                    LogJobStopped(job.Id);
+                }
+
+                return;
+            }
+            catch (Exception exception) when (TransientStoreFailure.Is(exception))
+            {
+                // Progress since the last pause means the store came back: start the back-off over.
+                failuresInARow = active.Counters.Processed > processedBefore ? 1 : failuresInARow + 1;
+                var delay = _options.CurrentValue.StoreRetryDelay(failuresInARow);
+                using var pause = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, hardStop);
+                pause.Token.ThrowIfCancellationRequested();
+                LogJobPaused(exception, job.Id, failuresInARow, delay.TotalSeconds);
+                await Task.Delay(delay, _time, pause.Token).ConfigureAwait(false);
+            }
         }
     }
 
@@ -229,9 +289,16 @@ public sealed partial class IngestJobRunner : BackgroundService
 
     private async Task FinishAsync(IngestJob job, IngestJobState state, string? error)
     {
-        // The final state is written even while the host stops: it is one short transaction.
-        await _jobs.SetStateAsync(job.Id, state, error, CancellationToken.None).ConfigureAwait(false);
-        DeleteSpool(job);
+        // The final state is written even while the host stops: it is one short transaction. The spool goes only
+        // with a final state this run wrote; a job that is still unfinished needs its files.
+        if (await _jobs.TrySetStateAsync(job.Id, IngestJobState.Running, state, error, CancellationToken.None).ConfigureAwait(false))
+        {
+            DeleteSpool(job);
+        }
+        else
+        {
+            LogFinalStateLost(job.Id, state);
+        }
     }
 
     private void DeleteSpool(IngestJob job)
@@ -280,6 +347,15 @@ public sealed partial class IngestJobRunner : BackgroundService
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "Resuming {Count} unfinished ingest jobs")]
     private partial void LogResuming(int count);
+
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Ingest job {JobId} paused: a store failed transiently ({Failures} in a row); its pending files run again in {DelaySeconds} s")]
+    private partial void LogJobPaused(Exception exception, Guid jobId, int failures, double delaySeconds);
+
+    [LoggerMessage(EventId = 4021, Level = LogLevel.Information, Message = "Ingest job {JobId} was not started: it left the queue first (cancelled)")]
+    private partial void LogClaimLost(Guid jobId);
+
+    [LoggerMessage(EventId = 4022, Level = LogLevel.Warning, Message = "Ingest job {JobId} could not be marked {State}: its state was changed elsewhere")]
+    private partial void LogFinalStateLost(Guid jobId, IngestJobState state);
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Could not delete spool folder {Directory}")]
     private partial void LogSpoolNotDeleted(Exception exception, string directory);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SearchService.Api.Hosting;
 using SearchService.Core.Ingest;
 
 namespace SearchService.Api.Ingest;
@@ -56,6 +57,21 @@ public sealed class IngestOptions
     /// <summary>On shutdown, how long in-flight files may finish before the job is stopped hard (it resumes at the next start).</summary>
     public int ShutdownDrainSeconds { get; set; } = 10;
 
+    /// <summary>First pause of a job after a store failed transiently (Qdrant restarting, database busy); it doubles per failure in a row.</summary>
+    public int StoreRetryDelayMilliseconds { get; set; } = 1000;
+
+    /// <summary>Longest pause between runs of a job whose store keeps failing transiently; the job waits for it without end.</summary>
+    public int StoreRetryMaxDelaySeconds { get; set; } = 60;
+
+    /// <summary>The pause after the given number of transient store failures in a row (1 for the first).</summary>
+    public TimeSpan StoreRetryDelay(int failuresInARow)
+    {
+        var ceiling = TimeSpan.FromSeconds(StoreRetryMaxDelaySeconds);
+        var doublings = Math.Clamp(failuresInARow - 1, 0, 30);
+        var delay = TimeSpan.FromMilliseconds(StoreRetryDelayMilliseconds * Math.Pow(2, doublings));
+        return delay < ceiling ? delay : ceiling;
+    }
+
     public IngestPipelineOptions ToPipelineOptions() => new()
     {
         ReadConcurrency = ReadConcurrency,
@@ -69,7 +85,7 @@ public sealed class IngestOptions
 }
 
 /// <summary>Start-up checks with messages that name the key.</summary>
-public sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+public sealed class IngestOptionsValidator(IOptions<LimitsOptions> limits) : IValidateOptions<IngestOptions>
 {
     public ValidateOptionsResult Validate(string? name, IngestOptions options)
     {
@@ -105,6 +121,17 @@ public sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
         Positive(options.MaxArchiveBytes, nameof(options.MaxArchiveBytes));
         Positive(options.ProgressIntervalMilliseconds, nameof(options.ProgressIntervalMilliseconds));
         NotNegative(options.ShutdownDrainSeconds, nameof(options.ShutdownDrainSeconds));
+        Positive(options.StoreRetryDelayMilliseconds, nameof(options.StoreRetryDelayMilliseconds));
+        Positive(options.StoreRetryMaxDelaySeconds, nameof(options.StoreRetryMaxDelaySeconds));
+
+        // The drain happens inside the host's stop; a drain as long as the stop would be cut off with the rest.
+        var shutdown = limits.Value.ShutdownTimeout;
+        if (TimeSpan.FromSeconds(options.ShutdownDrainSeconds) >= shutdown)
+        {
+            failures.Add(
+                $"Ingest:ShutdownDrainSeconds ({options.ShutdownDrainSeconds}) must be less than Limits:ShutdownTimeout ({shutdown.TotalSeconds:0.###} s): " +
+                "in-flight files drain within the host's shutdown, so raise Limits:ShutdownTimeout or lower the drain.");
+        }
         if (!(options.MaxCompressionRatio >= 1))
         {
             failures.Add($"Ingest:MaxCompressionRatio must be at least 1 (was {options.MaxCompressionRatio}).");

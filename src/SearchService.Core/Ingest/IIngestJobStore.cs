@@ -39,8 +39,17 @@ public interface IIngestJobStore
     /// <summary>True when some job's file is recorded as having stored this image (it owns it).</summary>
     Task<bool> IsImageOwnedAsync(Guid imageId, CancellationToken cancellationToken);
 
-    /// <summary>Moves a job to a new state; sets the start and finish times as the state implies.</summary>
-    Task SetStateAsync(Guid jobId, IngestJobState state, string? error, CancellationToken cancellationToken);
+    /// <summary>
+    /// Moves an unfinished (queued or running) job to a new state; sets the start and finish times as the state
+    /// implies. False when the job has already ended (or does not exist): a final state is never overwritten.
+    /// </summary>
+    Task<bool> SetStateAsync(Guid jobId, IngestJobState state, string? error, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Compare-and-set: moves the job to <paramref name="state"/> only while it is still in <paramref name="expected"/>.
+    /// False when another writer moved it first (e.g. a cancel won the race with the runner claiming the job).
+    /// </summary>
+    Task<bool> TrySetStateAsync(Guid jobId, IngestJobState expected, IngestJobState state, string? error, CancellationToken cancellationToken);
 
     /// <summary>Failed files, in id order, after the given file id.</summary>
     Task<IReadOnlyList<IngestFileError>> ListErrorsAsync(Guid jobId, long afterFileId, int limit, CancellationToken cancellationToken);

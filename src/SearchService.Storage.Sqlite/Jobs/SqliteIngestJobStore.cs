@@ -310,21 +310,29 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 1;
     }
 
-    public Task SetStateAsync(Guid jobId, IngestJobState state, string? error, CancellationToken cancellationToken) =>
+    public Task<bool> SetStateAsync(Guid jobId, IngestJobState state, string? error, CancellationToken cancellationToken) =>
+        UpdateStateAsync(jobId, [IngestJobState.Queued, IngestJobState.Running], state, error, cancellationToken);
+
+    public Task<bool> TrySetStateAsync(Guid jobId, IngestJobState expected, IngestJobState state, string? error, CancellationToken cancellationToken) =>
+        UpdateStateAsync(jobId, [expected], state, error, cancellationToken);
+
+    // The state condition sits in the UPDATE itself, so two writers racing on one job cannot both win.
+    private Task<bool> UpdateStateAsync(Guid jobId, IngestJobState[] from, IngestJobState state, string? error, CancellationToken cancellationToken) =>
         WriteAsync(
             (connection, transaction) =>
             {
-                using var command = SqliteDatabase.Command(connection, transaction, """
+                var allowed = string.Join(", ", from.Select(value => ((int)value).ToString(CultureInfo.InvariantCulture)));
+                using var command = SqliteDatabase.Command(connection, transaction, $"""
                     UPDATE jobs SET state = $state, error = $error,
                         started_at = CASE WHEN $state = 1 THEN COALESCE(started_at, $now) ELSE started_at END,
                         finished_at = CASE WHEN $state >= 2 THEN $now ELSE NULL END
-                    WHERE id = $id
+                    WHERE id = $id AND state IN ({allowed})
                     """);
                 command.Parameters.AddWithValue("$state", (int)state);
                 command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
                 command.Parameters.AddWithValue("$now", Now());
                 command.Parameters.AddWithValue("$id", Key(jobId));
-                command.ExecuteNonQuery();
+                return command.ExecuteNonQuery() == 1;
             },
             cancellationToken);
 
@@ -443,15 +451,25 @@ public sealed class SqliteIngestJobStore : IIngestJobStore, IDisposable
 
     // Not SqliteDatabase.WriteAsync: that one opens with synchronous=FULL and this file deliberately keeps NORMAL
     // (surviving a killed process is what job progress needs), without a user_version schema.
-    private async Task WriteAsync(Action<SqliteConnection, SqliteTransaction> write, CancellationToken cancellationToken)
+    private Task WriteAsync(Action<SqliteConnection, SqliteTransaction> write, CancellationToken cancellationToken) =>
+        WriteAsync(
+            (connection, transaction) =>
+            {
+                write(connection, transaction);
+                return true;
+            },
+            cancellationToken);
+
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellationToken)
     {
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
             using var transaction = connection.BeginTransaction(deferred: false);
-            write(connection, transaction);
+            var result = write(connection, transaction);
             transaction.Commit();
+            return result;
         }
         finally
         {

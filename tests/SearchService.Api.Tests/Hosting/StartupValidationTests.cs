@@ -13,6 +13,7 @@ public sealed class StartupValidationTests
         { "Auth:ApiKeys:1", "short", "Auth:ApiKeys" },
         { "Limits:MaxUploadBytes", "10", "Limits:MaxUploadBytes" },
         { "Limits:ShutdownTimeout", "00:00:00", "Limits:ShutdownTimeout" },
+        { "Ingest:ShutdownDrainSeconds", "25", "Ingest:ShutdownDrainSeconds (25) must be less than Limits:ShutdownTimeout (25 s)" },
         { "Model:Path", "/nonexistent/model-folder", "/nonexistent/model-folder" },
     };
 

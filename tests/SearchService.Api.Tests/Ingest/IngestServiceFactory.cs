@@ -34,6 +34,9 @@ public sealed class IngestServiceFactory : ApiFactory
     /// <summary>Added to every encoder batch, to keep a job running long enough to cancel it.</summary>
     public TimeSpan EncodeDelay { get; set; }
 
+    /// <summary>More test services (e.g. a store decorated with faults), applied after the factory's own.</summary>
+    public Action<IServiceCollection>? ExtraServices { get; init; }
+
     /// <summary>Images fully prepared (decoded) so far.</summary>
     public int Prepared => _prepared;
 
@@ -64,6 +67,7 @@ public sealed class IngestServiceFactory : ApiFactory
         {
             services.Decorate<IImagePreparer>(inner => new CountingPreparer(inner, this));
             services.Decorate<IImageEncoder>(inner => new DelayedEncoder(inner, this));
+            ExtraServices?.Invoke(services);
         });
     }
 
