@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SearchService.Api.Contracts;
@@ -55,8 +56,7 @@ internal static class ClassifyEndpoints
         IReadOnlyList<string>? templates;
         if (request.HasJsonContentType())
         {
-            var body = await request.ReadFromJsonAsync<ClassifyRequest>(cancellationToken)
-                ?? throw new InvalidQueryException("body", "The body is empty.");
+            var body = await ReadRequestAsync(request, cancellationToken);
             if (body.ImageId is not { } id)
             {
                 throw new InvalidQueryException("imageId", "Give the id of a stored image (or upload the image as multipart/form-data).");
@@ -97,6 +97,19 @@ internal static class ClassifyEndpoints
         return TypedResults.Ok(new ClassifyResponse(
             texts.Model.Name,
             scores.Select(s => new LabelScoreDto(s.Label, s.Probability, s.Cosine)).ToList()));
+    }
+
+    private static async Task<ClassifyRequest> ReadRequestAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request.ReadFromJsonAsync<ClassifyRequest>(cancellationToken)
+                ?? throw new InvalidQueryException("body", "The body is empty.");
+        }
+        catch (JsonException error)
+        {
+            throw new InvalidQueryException("body", $"The body is not a valid classification request: {error.Message}");
+        }
     }
 }
 

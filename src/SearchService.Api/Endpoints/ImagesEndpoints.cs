@@ -5,6 +5,7 @@ using Microsoft.Net.Http.Headers;
 using SearchService.Api.Contracts;
 using SearchService.Api.ErrorHandling;
 using SearchService.Api.Hosting;
+using SearchService.Api.Logging;
 using SearchService.Api.Security;
 using SearchService.Api.Uploads;
 using SearchService.Core.Images;
@@ -178,6 +179,7 @@ internal static class ImagesEndpoints
         Guid id,
         PatchImageRequest body,
         IImageLibrary library,
+        IImageCatalog catalog,
         CancellationToken cancellationToken)
     {
         if (body.Tags is { } tags)
@@ -185,20 +187,37 @@ internal static class ImagesEndpoints
             UploadForm.CheckTags(tags, "tags");
         }
 
+        var patch = new ImagePatch(body.Tags?.Distinct(StringComparer.Ordinal).ToList(), body.Metadata, body.TakenAt);
         if (body.Metadata is { } metadata)
         {
-            UploadForm.CheckMetadata(metadata, "metadata");
+            UploadForm.CheckMetadata(metadata, "metadata", nullRemoves: true);
+            // The merged result is held to the upload limit too, or patches could grow an image's metadata without
+            // bound. Two patches racing on one image can together pass it by at most one patch's entries.
+            if (await catalog.GetAsync(id, cancellationToken) is { } current && patch.MergeMetadata(current.Metadata).Count > UploadForm.MaxMetadataEntries)
+            {
+                throw new InvalidQueryException("metadata", $"An image holds at most {UploadForm.MaxMetadataEntries} metadata entries; remove some (null values) first.");
+            }
         }
 
-        var patch = new ImagePatch(body.Tags?.Distinct(StringComparer.Ordinal).ToList(), body.Metadata, body.TakenAt);
         var updated = await library.UpdateAsync(id, patch, cancellationToken);
         return updated is null ? NotFound(id) : TypedResults.Ok(ImageDto.From(updated));
     }
 
     /// <summary>Delete an image.</summary>
     /// <param name="id" example="0193a5f0-7c1e-7b3a-9d2e-4f5a6b7c8d9e">Image id.</param>
-    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, IImageLibrary library, CancellationToken cancellationToken) =>
-        await library.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, IImageLibrary library, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await library.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+        }
+        catch (ImageCleanupException leftover)
+        {
+            // Deleted: telling the client otherwise would only get a retry answered 404.
+            ApiLog.DeleteLeftovers(loggers.CreateLogger(typeof(ImagesEndpoints)), id, leftover.InnerException!.Message, leftover);
+            return TypedResults.NoContent();
+        }
+    }
 
     internal static ProblemHttpResult NotFound(Guid id) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Image not found", detail: $"No image with id {id}.");
@@ -220,27 +239,55 @@ internal static class ImagesEndpoints
                 : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "File not found", detail: $"Image {id} has no {kind.ToString().ToLowerInvariant()}.");
         }
 
-        var contentType = kind == BlobKind.Original ? record.MimeType : await SniffImageTypeAsync(path, cancellationToken);
-        var tag = kind == BlobKind.Original ? $"\"{record.Sha256}\"" : $"\"{record.Sha256}-thumbnail\"";
-        response.Headers.CacheControl = ImmutableCaching;
-        return TypedResults.PhysicalFile(
-            path,
-            contentType,
-            fileDownloadName: null,
-            lastModified: record.UploadedAt,
-            entityTag: new EntityTagHeaderValue(tag),
-            enableRangeProcessing: true);
+#pragma warning disable CA2000 // The stream result owns the file and disposes it after the response; failures before that dispose it below.
+        if (OpenBlob(path) is not { } file)
+#pragma warning restore CA2000
+        {
+            return NotFound(id);
+        }
+
+        try
+        {
+            var contentType = kind == BlobKind.Original ? record.MimeType : await SniffImageTypeAsync(file, cancellationToken);
+            var tag = kind == BlobKind.Original ? $"\"{record.Sha256}\"" : $"\"{record.Sha256}-thumbnail\"";
+            response.Headers.CacheControl = ImmutableCaching;
+            return TypedResults.Stream(
+                file,
+                contentType,
+                fileDownloadName: null,
+                lastModified: record.UploadedAt,
+                entityTag: new EntityTagHeaderValue(tag),
+                enableRangeProcessing: true);
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opened once, before answering: a delete racing the request either wins (null, 404) or finds the file open,
+    /// and an open file stays readable to the end of the response.
+    /// </summary>
+    private static FileStream? OpenBlob(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1, FileOptions.Asynchronous);
+        }
+        catch (Exception error) when (error is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Thumbnails carry no type in the catalog; their first bytes tell it.</summary>
-    private static async Task<string> SniffImageTypeAsync(string path, CancellationToken cancellationToken)
+    private static async Task<string> SniffImageTypeAsync(FileStream file, CancellationToken cancellationToken)
     {
         var head = new byte[12];
-        await using (var file = File.OpenRead(path))
-        {
-            _ = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
-        }
-
+        _ = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        file.Position = 0;
         return head switch
         {
             [0xFF, 0xD8, 0xFF, ..] => ImageFormat.Jpeg.MimeType(),

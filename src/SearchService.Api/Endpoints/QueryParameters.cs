@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using SearchService.Api.Uploads;
 using SearchService.Core.Search;
 using SearchService.Core.Storage;
 
@@ -62,6 +63,18 @@ internal sealed class FilterParameters
         if (takenFrom > takenTo)
         {
             throw new InvalidQueryException("takenFrom", "takenFrom is after takenTo.");
+        }
+
+        // An image holds at most this many of each, so a longer filter cannot match more; it would only make an
+        // oversized request to the vector store.
+        if (tags?.Count > UploadForm.MaxTags || tagsAll?.Count > UploadForm.MaxTags)
+        {
+            throw new InvalidQueryException(tags?.Count > UploadForm.MaxTags ? "tags" : "tagsAll", $"Filter on at most {UploadForm.MaxTags} tags.");
+        }
+
+        if (metadata?.Count > UploadForm.MaxMetadataEntries)
+        {
+            throw new InvalidQueryException("metadata", $"Filter on at most {UploadForm.MaxMetadataEntries} metadata entries.");
         }
 
         return new ImageFilter

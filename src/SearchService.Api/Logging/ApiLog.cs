@@ -36,4 +36,7 @@ internal static partial class ApiLog
 
     [LoggerMessage(3000, LogLevel.Warning, "Vector store unavailable: {Reason}")]
     public static partial void StoreUnavailable(ILogger logger, string reason, Exception exception);
+
+    [LoggerMessage(3001, LogLevel.Warning, "Image {ImageId} is deleted, but its vector or files could not be removed ({Reason}); start-up reconciliation removes them")]
+    public static partial void DeleteLeftovers(ILogger logger, Guid imageId, string reason, Exception exception);
 }

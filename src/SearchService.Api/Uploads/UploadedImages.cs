@@ -196,8 +196,14 @@ internal static class UploadForm
         }
     }
 
-    public static void CheckMetadata<TValue>(IReadOnlyDictionary<string, TValue> metadata, string field)
+    /// <summary>Size limits; a null value is refused unless it means "remove this key" (<paramref name="nullRemoves"/>, in PATCH).</summary>
+    public static void CheckMetadata<TValue>(IReadOnlyDictionary<string, TValue> metadata, string field, bool nullRemoves = false)
     {
+        if (!nullRemoves && metadata.FirstOrDefault(p => p.Value is null).Key is { } withoutValue)
+        {
+            throw new InvalidQueryException(field, $"Metadata values must be strings; '{withoutValue}' is null.");
+        }
+
         if (metadata.Count > MaxMetadataEntries
             || metadata.Any(p => string.IsNullOrWhiteSpace(p.Key) || p.Key.Length > MaxMetadataKeyLength
                 || (p.Value is string s && s.Length > MaxMetadataValueLength)))

@@ -124,10 +124,30 @@ public sealed class ImageLibrary : IImageLibrary
         }
 
         // The row is gone, so the image no longer exists; what follows is cleanup that must not stop half-way
-        // because the client went away. Failures leave orphans for reconciliation.
-        await _vectors.DeleteAsync(_collection, [id], CancellationToken.None).ConfigureAwait(false);
-        await DeleteBlobsAsync(current.Sha256, CancellationToken.None).ConfigureAwait(false);
-        return true;
+        // because the client went away, nor skip the blobs because the vector store is down. What fails is left
+        // for reconciliation, and the caller learns of it without being told the delete failed.
+        Exception? leftover = null;
+#pragma warning disable CA1031 // Collected and reported as ImageCleanupException once both steps have been tried.
+        try
+        {
+            await _vectors.DeleteAsync(_collection, [id], CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            leftover = error;
+        }
+
+        try
+        {
+            await DeleteBlobsAsync(current.Sha256, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            leftover ??= error;
+        }
+#pragma warning restore CA1031
+
+        return leftover is null ? true : throw new ImageCleanupException(id, leftover);
     }
 
     /// <summary>

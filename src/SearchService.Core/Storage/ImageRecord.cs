@@ -43,4 +43,25 @@ public sealed record ImagePayload(
 public sealed record ImagePatch(
     IReadOnlyList<string>? Tags = null,
     IReadOnlyDictionary<string, string?>? Metadata = null,
-    DateTimeOffset? TakenAt = null);
+    DateTimeOffset? TakenAt = null)
+{
+    /// <summary>The metadata an image with <paramref name="current"/> has after this patch.</summary>
+    public Dictionary<string, string> MergeMetadata(IReadOnlyDictionary<string, string> current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var merged = new Dictionary<string, string>(current, StringComparer.Ordinal);
+        foreach (var (key, value) in Metadata ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                merged.Remove(key);
+            }
+            else
+            {
+                merged[key] = value;
+            }
+        }
+
+        return merged;
+    }
+}

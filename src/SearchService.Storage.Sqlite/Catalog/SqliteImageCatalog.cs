@@ -139,18 +139,7 @@ public sealed class SqliteImageCatalog : IImageCatalog, IDisposable
                 }
 
                 var tags = patch.Tags?.Distinct(StringComparer.Ordinal).ToArray() ?? current.Tags;
-                var metadata = new Dictionary<string, string>(current.Metadata, StringComparer.Ordinal);
-                foreach (var (key, value) in patch.Metadata ?? new Dictionary<string, string?>())
-                {
-                    if (value is null)
-                    {
-                        metadata.Remove(key);
-                    }
-                    else
-                    {
-                        metadata[key] = value;
-                    }
-                }
+                var metadata = patch.MergeMetadata(current.Metadata);
 
                 using var update = SqliteDatabase.Command(connection, transaction, "UPDATE images SET tags = $tags, metadata = $metadata, taken_at = $taken WHERE seq = $seq");
                 update.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(tags));

@@ -93,6 +93,24 @@ public sealed class ImageLibraryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_delete_the_vector_store_refuses_still_removes_row_and_blobs_and_says_what_is_left()
+    {
+        var stored = (await _library.StoreAsync([Image("left")], CancellationToken.None))[0];
+        _vectors.FailDelete = () => new VectorStoreException("down", isTransient: true);
+
+        var leftover = await Assert.ThrowsAsync<ImageCleanupException>(() => _library.DeleteAsync(stored.Record.Id, CancellationToken.None));
+
+        Assert.Equal(stored.Record.Id, leftover.ImageId);
+        Assert.IsType<VectorStoreException>(leftover.InnerException);
+        Assert.Empty(_catalog.Rows);
+        Assert.Empty(_blobs.Files);
+        Assert.Single(_vectors.Ids);
+        _vectors.FailDelete = () => null;
+        Assert.Equal(1, await _library.ReconcileAsync(CancellationToken.None));
+        Assert.Empty(_vectors.Ids);
+    }
+
+    [Fact]
     public async Task Update_changes_the_row_and_the_vector_payload()
     {
         var stored = (await _library.StoreAsync([Image("tagged")], CancellationToken.None))[0];

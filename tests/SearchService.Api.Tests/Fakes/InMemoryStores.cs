@@ -100,6 +100,8 @@ internal sealed class InMemoryVectorStore : IVectorStore
 
     public Func<Exception?> FailUpsert { get; set; } = () => null;
 
+    public Func<Exception?> FailDelete { get; set; } = () => null;
+
     public IReadOnlyCollection<Guid> Ids => _points.Keys.ToList();
 
     public Task EnsureCollectionAsync(VectorCollection collection, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -132,6 +134,11 @@ internal sealed class InMemoryVectorStore : IVectorStore
 
     public Task DeleteAsync(VectorCollection collection, IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
     {
+        if (FailDelete() is { } failure)
+        {
+            throw failure;
+        }
+
         foreach (var id in ids)
         {
             _points.TryRemove(id, out _);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using SearchService.Api.Contracts;
 using SearchService.Api.Tests.Http;
@@ -97,6 +98,64 @@ public sealed class UploadValidationTests : IClassFixture<UploadValidationTests.
 
         await ApiCalls.AssertProblemAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal(before, await _service.StoredStateAsync());
+    }
+
+    [Fact]
+    public async Task A_null_metadata_value_is_a_problem_and_stores_nothing()
+    {
+        using var writer = await _service.WriterWithOneImageAsync();
+        var before = await _service.StoredStateAsync();
+
+        using var response = await writer.PostImagesAsync(
+            [new UploadPart("nulls.png", TestImages.Png(seed: 5))],
+            new Dictionary<string, string> { ["metadata"] = """{"album":null}""" });
+
+        var problem = await ApiCalls.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("'album' is null", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await _service.StoredStateAsync());
+    }
+
+    [Fact]
+    public async Task Malformed_requests_outside_uploads_are_400_problems()
+    {
+        using var client = _service.CreateClient();
+
+        using var classify = await client.PostAsync("/api/classify", new StringContent("""{"imageId": "not-a-guid", "labels": ["a"]}""", Encoding.UTF8, "application/json"));
+        using var truncated = await client.PostAsync("/api/classify", new StringContent("""{"imageId": """, Encoding.UTF8, "application/json"));
+        var manyTags = string.Join('&', Enumerable.Range(0, 101).Select(i => $"tags=t{i}"));
+        using var search = await client.GetAsync($"/api/search?q=circle&{manyTags}");
+        using var listing = await client.GetAsync($"/api/images?{manyTags.Replace("tags=", "tagsAll=", StringComparison.Ordinal)}");
+
+        await ApiCalls.AssertProblemAsync(classify, HttpStatusCode.BadRequest);
+        await ApiCalls.AssertProblemAsync(truncated, HttpStatusCode.BadRequest);
+        await ApiCalls.AssertProblemAsync(search, HttpStatusCode.BadRequest);
+        await ApiCalls.AssertProblemAsync(listing, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Patches_cannot_grow_metadata_past_the_upload_limit()
+    {
+        using var writer = _service.CreateWriter();
+        var stored = Assert.Single(await writer.UploadAsync([new UploadPart("grown.png", TestImages.Png(seed: 6))]));
+        var url = $"/api/images/{stored.Id}";
+        static Dictionary<string, string?> Entries(int from, int count) =>
+            Enumerable.Range(from, count).ToDictionary(i => $"k{i}", i => (string?)"v");
+
+        using var first = await writer.PatchAsJsonAsync(url, new { metadata = Entries(0, 60) });
+        using var second = await writer.PatchAsJsonAsync(url, new { metadata = Entries(60, 60) });
+        var removing = Entries(60, 60);
+        foreach (var key in Entries(0, 30).Keys)
+        {
+            removing[key] = null;
+        }
+
+        using var third = await writer.PatchAsJsonAsync(url, new { metadata = removing });
+        var image = await writer.GetJsonAsync<ImageDto>(url);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await ApiCalls.AssertProblemAsync(second, HttpStatusCode.BadRequest);
+        Assert.Equal(HttpStatusCode.OK, third.StatusCode);
+        Assert.Equal(90, image.Metadata.Count);
     }
 
     private static byte[] RandomBytes(int length, int seed)
