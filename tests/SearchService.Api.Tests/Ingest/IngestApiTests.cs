@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using SearchService.Api.Ingest;
 using Xunit;
 
@@ -11,7 +9,7 @@ namespace SearchService.Api.Tests.Ingest;
 
 public sealed class IngestApiTests : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions Json = IngestJobCalls.Json;
 
     private readonly IngestServiceFactory _factory = new();
     private readonly HttpClient _client;
@@ -282,49 +280,15 @@ public sealed class IngestApiTests : IDisposable
         return job;
     }
 
-    private async Task<IngestJobResponse> StartUploadAsync(params (string Name, byte[] Content)[] files) =>
-        await StartUploadAsync(files, tags: null);
+    private Task<IngestJobResponse> StartUploadAsync(params (string Name, byte[] Content)[] files) => _client.StartUploadJobAsync(files);
 
-    private async Task<IngestJobResponse> StartUploadAsync((string Name, byte[] Content)[] files, string? tags)
-    {
-        using var response = await PostUploadAsync(files, tags);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<IngestJobResponse>(Json))!;
-    }
+    private Task<IngestJobResponse> StartUploadAsync((string Name, byte[] Content)[] files, string? tags) => _client.StartUploadJobAsync(files, tags);
 
-    private Task<HttpResponseMessage> PostUploadAsync(params (string Name, byte[] Content)[] files) => PostUploadAsync(files, null);
+    private Task<HttpResponseMessage> PostUploadAsync(params (string Name, byte[] Content)[] files) => _client.PostUploadJobAsync(files);
 
-    private async Task<HttpResponseMessage> PostUploadAsync((string Name, byte[] Content)[] files, string? tags)
-    {
-        using var content = new MultipartFormDataContent();
-        if (tags is not null)
-        {
-            content.Add(new StringContent(tags), "tags");
-        }
+    private Task<IngestJobResponse> GetJobAsync(Guid id, string query) => _client.GetJobAsync(id, query);
 
-        foreach (var (name, bytes) in files)
-        {
-            var part = new ByteArrayContent(bytes);
-            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            content.Add(part, "files", name);
-        }
-
-        return await _client.PostAsync("/api/ingest/jobs", content);
-    }
-
-    private async Task<IngestJobResponse> GetJobAsync(Guid id, string query)
-    {
-        using var response = await _client.GetAsync($"/api/ingest/jobs/{id}{query}");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<IngestJobResponse>(Json))!;
-    }
-
-    private async Task<IngestJobResponse> CompleteAsync(IngestJobResponse started)
-    {
-        IngestJobResponse? job = null;
-        await WaitUntilAsync(async () => (job = await GetJobAsync(started.Id, "")).State is "completed" or "failed" or "cancelled");
-        return job!;
-    }
+    private Task<IngestJobResponse> CompleteAsync(IngestJobResponse started) => _client.CompleteAsync(started);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {

@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,7 +15,7 @@ namespace SearchService.Api.Tests.Ingest;
 /// <summary>Jobs under failing stores, racing requests, interrupted uploads, start-up and shutdown.</summary>
 public sealed class IngestRobustnessTests
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions Json = IngestJobCalls.Json;
 
     [Fact]
     public async Task A_store_that_fails_transiently_pauses_the_job_and_nothing_is_lost()
@@ -208,42 +206,11 @@ public sealed class IngestRobustnessTests
         Assert.DoesNotContain("end", events);
     }
 
-    private static async Task<IngestJobResponse> StartUploadAsync(HttpClient client, params (string Name, byte[] Content)[] files)
-    {
-        using var response = await PostUploadAsync(client, files);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<IngestJobResponse>(Json))!;
-    }
+    private static Task<IngestJobResponse> StartUploadAsync(HttpClient client, params (string Name, byte[] Content)[] files) => client.StartUploadJobAsync(files);
 
-    private static async Task<HttpResponseMessage> PostUploadAsync(HttpClient client, params (string Name, byte[] Content)[] files)
-    {
-        using var content = new MultipartFormDataContent();
-        foreach (var (name, bytes) in files)
-        {
-            var part = new ByteArrayContent(bytes);
-            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            content.Add(part, "files", name);
-        }
+    private static Task<HttpResponseMessage> PostUploadAsync(HttpClient client, params (string Name, byte[] Content)[] files) => client.PostUploadJobAsync(files);
 
-        return await client.PostAsync("/api/ingest/jobs", content);
-    }
+    private static Task<IngestJobResponse> GetJobAsync(HttpClient client, Guid id) => client.GetJobAsync(id);
 
-    private static async Task<IngestJobResponse> GetJobAsync(HttpClient client, Guid id) =>
-        (await client.GetFromJsonAsync<IngestJobResponse>($"/api/ingest/jobs/{id}", Json))!;
-
-    private static async Task<IngestJobResponse> CompleteAsync(HttpClient client, IngestJobResponse started)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var job = await GetJobAsync(client, started.Id);
-            if (job.State is "completed" or "failed" or "cancelled")
-            {
-                return job;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for job {job.Id} ({job.State}, {job.Totals})");
-            await Task.Delay(50);
-        }
-    }
+    private static Task<IngestJobResponse> CompleteAsync(HttpClient client, IngestJobResponse started) => client.CompleteAsync(started);
 }
