@@ -267,13 +267,19 @@ public static class IngestEndpoints
     // A job row recorded before its upload failed would stay queued and never run: end it with the reason.
     private static async Task AbandonUploadAsync(IIngestJobStore jobs, Guid? recordedJob, string? spoolDirectory)
     {
-        if (recordedJob is { } id)
+        try
         {
-            // The request's token may be what failed it; this is one short write.
-            await jobs.SetStateAsync(id, IngestJobState.Failed, IngestJobRunner.InterruptedUpload, CancellationToken.None);
+            if (recordedJob is { } id)
+            {
+                // The request's token may be what failed it; this is one short write. If the store fails it too,
+                // start-up recovery fails the job (its files were never all recorded).
+                await jobs.SetStateAsync(id, IngestJobState.Failed, IngestJobRunner.InterruptedUpload, CancellationToken.None);
+            }
         }
-
-        DeleteQuietly(spoolDirectory);
+        finally
+        {
+            DeleteQuietly(spoolDirectory);
+        }
     }
 
     private static void DeleteQuietly(string? directory)
